@@ -1,0 +1,47 @@
+"""jtorch: PyTorch's public API on JAX. `import jtorch as torch`."""
+import jax as _jax
+
+# NOTE: torch's int64/float64 need JAX's x64 mode; every creation path passes explicit dtypes
+# so nothing silently becomes 64-bit.
+_jax.config.update("jax_enable_x64", True)
+
+from . import _dtype
+from ._dtype import (  # noqa: E402
+    dtype, bool, uint8, int8, int16, int32, int64, uint16, uint32, uint64, float16, bfloat16,
+    float32, float64, complex64, complex128, half, float, double, short, int, long, cfloat,
+    cdouble, get_default_dtype, set_default_dtype, promote_types, result_type, can_cast, finfo,
+    iinfo,
+)
+from ._device import device, set_default_device, get_default_device  # noqa: E402
+from ._size import Size  # noqa: E402
+from ._tensor import Tensor  # noqa: E402
+from ._ops.creation import *  # noqa: E402,F401,F403
+from ._ops.pointwise import *  # noqa: E402,F401,F403
+from ._ops.random import *  # noqa: E402,F401,F403
+from ._random import (  # noqa: E402
+    Generator, manual_seed, seed, initial_seed, default_generator, get_rng_state, set_rng_state,
+)
+from . import _tensor_methods  # noqa: E402,F401
+
+__version__ = "0.1.0"
+strided = "torch.strided"
+
+
+def is_tensor(obj):
+    """True if obj is a jtorch Tensor."""
+    return isinstance(obj, Tensor)
+
+
+def numel(input):
+    """Number of elements of input."""
+    return input.numel()
+
+
+def is_floating_point(input):
+    """True if input has a floating point dtype."""
+    return input.dtype.is_floating_point
+
+
+def is_complex(input):
+    """True if input has a complex dtype."""
+    return input.dtype.is_complex

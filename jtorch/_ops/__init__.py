@@ -1,0 +1,1 @@
+"""The op registry and op families (pointwise, reduction, shape, indexing, linalg, ...)."""

@@ -1,0 +1,187 @@
+"""Random sampling: rand/randn/randint/randperm/normal/bernoulli (+ _like), JAX PRNG underneath."""
+import builtins
+import functools
+
+import jax
+import jax.numpy as jnp
+
+from .. import _dtype as D
+from .. import _random as R
+from .._tensor import Tensor, wrap
+from .creation import _jdev, parse_size
+from .registry import Op, OPS, dispatch
+
+__all__ = ["rand", "randn", "randint", "randperm", "normal", "bernoulli", "rand_like",
+           "randn_like", "randint_like", "multinomial", "poisson"]
+
+
+@functools.lru_cache(maxsize=None)
+def _sampler(kind, shape, np_dtype):
+    def f(key, *p):
+        if kind == "uniform":
+            return jax.random.uniform(key, shape, np_dtype)
+        if kind == "normal":
+            return jax.random.normal(key, shape, np_dtype)
+        if kind == "randint":
+            lo, hi = p
+            return jax.random.randint(key, shape, lo, hi, jnp.int64).astype(np_dtype)
+        if kind == "perm":
+            return jax.random.permutation(key, shape[0]).astype(np_dtype)
+        raise AssertionError(kind)
+    return jax.jit(f)
+
+
+def _draw(kind, shape, dtype, device, generator, requires_grad, *params):
+    key = R.next_key(generator)
+    arr = _sampler(kind, shape, dtype._np)(key, *params)
+    t = wrap(jax.device_put(arr, _jdev(device)))
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _float_dtype(dtype, fname):
+    d = D.get_default_dtype() if dtype is None else D.to_dtype(dtype)
+    if d._cat < 2:
+        raise RuntimeError(f"\"{fname}\" not implemented for '{d._name}'")
+    return d
+
+
+def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
+         requires_grad=False, pin_memory=False):
+    """Uniform samples on [0, 1)."""
+    return _draw("uniform", parse_size(size, "rand"), _float_dtype(dtype, "check_uniform_bounds"),
+                 device, generator, requires_grad)
+
+
+def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
+          requires_grad=False, pin_memory=False):
+    """Standard normal samples."""
+    return _draw("normal", parse_size(size, "randn"), _float_dtype(dtype, "normal_kernel_cpu"),
+                 device, generator, requires_grad)
+
+
+def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None, layout=None,
+            device=None, requires_grad=False, pin_memory=False):
+    """Uniform integers in [low, high)."""
+    if size is None:  # randint(high, size)
+        low, high, size = 0, low, high
+    if high is None:
+        raise TypeError("randint() missing required argument 'high'")
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= "
+                           f"to={high}")
+    d = D.int64 if dtype is None else D.to_dtype(dtype)
+    return _draw("randint", parse_size((size,), "randint"), d, device, generator, requires_grad,
+                 int(low), int(high))
+
+
+def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None,
+             requires_grad=False, pin_memory=False):
+    """A random permutation of 0..n-1."""
+    if n < 0:
+        raise RuntimeError(f"n must be non-negative, got{n}")
+    d = D.int64 if dtype is None else D.to_dtype(dtype)
+    return _draw("perm", (int(n),), d, device, generator, requires_grad)
+
+
+def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
+              memory_format=None):
+    """rand with input's shape/dtype/device."""
+    return rand(tuple(input.shape), dtype=dtype or input.dtype, device=device or input.device,
+                requires_grad=requires_grad)
+
+
+def randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
+               memory_format=None):
+    """randn with input's shape/dtype/device."""
+    return randn(tuple(input.shape), dtype=dtype or input.dtype, device=device or input.device,
+                 requires_grad=requires_grad)
+
+
+def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=None,
+                 requires_grad=False, memory_format=None):
+    """randint with input's shape/dtype/device."""
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype,
+                   device=device or input.device)
+
+
+def _normal_fn(key, mean, std):
+    shape = jnp.broadcast_shapes(jnp.shape(mean), jnp.shape(std))
+    dt = jnp.result_type(mean, std)
+    if not jnp.issubdtype(dt, jnp.floating):
+        dt = D.get_default_dtype()._np
+    return mean + std * jax.random.normal(key, shape, dt)
+
+
+_NORMAL = Op("normal", _normal_fn, grad_name="NormalBackward3")
+OPS["normal"] = _NORMAL
+
+
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None,
+           device=None, requires_grad=False, pin_memory=False):
+    """Normal samples with tensor or float mean/std (torch.normal's overloads)."""
+    if not isinstance(mean, Tensor) and not isinstance(std, Tensor):
+        if size is None:
+            raise TypeError("normal() received an invalid combination of arguments - got "
+                            "(float, float), but expected a size")
+        if std < 0:
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+        t = randn(size, generator=generator, dtype=dtype, device=device)
+        return t * std + mean if (std != 1 or mean != 0) else t
+    key = wrap(R.next_key(generator))
+    m = mean if isinstance(mean, Tensor) else mean
+    s = std if isinstance(std, Tensor) else std
+    return dispatch(_NORMAL, (key, m, s))
+
+
+def _bernoulli_fn(key, p):
+    return (jax.random.uniform(key, jnp.shape(p), jnp.float32 if p.dtype != jnp.float64
+                               else jnp.float64) < p).astype(p.dtype)
+
+
+_BERNOULLI = Op("bernoulli", _bernoulli_fn, differentiable=False)
+OPS["bernoulli"] = _BERNOULLI
+
+
+def bernoulli(input, p=None, *, generator=None, out=None):
+    """Samples 0/1 with probabilities `input` (or the scalar p), in input's dtype."""
+    key = wrap(R.next_key(generator))
+    if p is not None:
+        from .creation import full_like
+        input = full_like(input, p)
+    return dispatch(_BERNOULLI, (key, input))
+
+
+def _multinomial_fn(n, replacement, key, probs):
+    logits = jnp.log(probs)
+    if replacement:
+        return jax.random.categorical(key, logits, axis=-1,
+                                      shape=(n,) + probs.shape[:-1]).T.astype(jnp.int64) \
+            if probs.ndim == 2 else jax.random.categorical(key, logits, shape=(n,)).astype(jnp.int64)
+    # NOTE: sampling without replacement = top-n of Gumbel-perturbed log-probabilities.
+    g = jax.random.gumbel(key, probs.shape, probs.dtype)
+    return jax.lax.top_k(logits + g, n)[1].astype(jnp.int64)
+
+
+_MULTINOMIAL = Op("multinomial", _multinomial_fn, differentiable=False)
+
+
+def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
+    """Indices sampled from the rows of input (non-negative weights)."""
+    if not replacement and num_samples > input.shape[-1]:
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
+                           "replacement")
+    key = wrap(R.next_key(generator))
+    return dispatch(_MULTINOMIAL, (key, input), (int(num_samples), builtins.bool(replacement)))
+
+
+_POISSON = Op("poisson", lambda key, rate: jax.random.poisson(key, rate, rate.shape)
+              .astype(rate.dtype), differentiable=False)
+
+
+def poisson(input, generator=None):
+    """Poisson samples with rates `input`."""
+    return dispatch(_POISSON, (wrap(R.next_key(generator)), input))

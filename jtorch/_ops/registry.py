@@ -1,0 +1,176 @@
+"""The op registry and the eager dispatch path: unwrap -> cached compiled op -> wrap (+ tape).
+
+Every op is a pure JAX function of arrays plus hashable static arguments. `dispatch` looks up
+(or compiles once) `jax.jit(partial(fn, *statics))` and calls it on the unwrapped arrays. Torch's
+result-dtype rules and shape checks run inside the function at trace time, so they cost nothing
+per call; errors raised there surface as torch's exception classes.
+"""
+import functools
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .. import _dtype as D
+
+__all__ = ["Op", "op", "OPS", "dispatch", "promote", "result_dtype", "scalar_array", "hooks"]
+
+OPS = {}
+
+
+class hooks:
+    """Late-bound hooks other layers install (autograd recording, Tensor wrapping)."""
+    # NOTE: the tape and the ops never import each other (DESIGN.md point 3): autograd sets
+    # `record` here; dispatch calls it in exactly one place when an input requires grad.
+    record = None
+    rebase = None      # (tensor, result) -> None: autograd bookkeeping for in-place writes
+    grad_enabled = [True]
+    wrap = None        # array -> Tensor, set by _tensor
+    tensor_cls = None  # the Tensor class, set by _tensor
+
+
+class Op:
+    """One registered op: a pure JAX function plus a per-statics cache of compiled callables."""
+
+    __slots__ = ("name", "fn", "cache", "nout", "differentiable", "grad_name", "view",
+                 "nondiff_outputs", "__weakref__")
+
+    def __init__(self, name, fn, nout=1, differentiable=True, grad_name=None, view=None,
+                 nondiff_outputs=()):
+        self.name = name
+        self.fn = fn
+        self.cache = {}
+        self.nout = nout
+        self.differentiable = differentiable
+        # NOTE: torch's grad_fn name, e.g. "MulBackward0"; shown in reprs of results.
+        self.grad_name = grad_name or (name[:1].upper() + name[1:] + "Backward0")
+        self.view = view  # None, or a function (shape, strides, offset, *statics) -> same
+        self.nondiff_outputs = nondiff_outputs
+
+    def compiled(self, statics):
+        """The jitted callable for these static arguments (compiled once, then cached)."""
+        f = self.cache.get(statics)
+        if f is None:
+            f = jax.jit(functools.partial(self.fn, *statics) if statics else self.fn)
+            self.cache[statics] = f
+        return f
+
+    def __repr__(self):
+        return f"<jtorch op {self.name}>"
+
+
+def op(name, **kw):
+    """Decorator: register a pure JAX function as op `name`."""
+    def deco(fn):
+        o = Op(name, fn, **kw)
+        OPS[name] = o
+        return o
+    return deco
+
+
+# ---- Python scalars ------------------------------------------------------------------
+# NOTE: a Python number passed straight to a jitted function costs ~9 us of conversion; a
+# cached weak-typed device scalar costs ~4 us. Weak typing is how the traced function knows
+# an operand was a Python number (torch's lowest promotion priority).
+_SCALARS = {}
+
+
+def scalar_array(v):
+    """A cached weak-typed JAX scalar for a Python number (bool stays a strong bool)."""
+    t = type(v)
+    key = (t, v) if t is not float else (t, v, math.copysign(1.0, v))
+    try:
+        return _SCALARS[key]
+    except KeyError:
+        pass
+    except TypeError:  # unhashable
+        raise TypeError(f"expected a Tensor or a number, got {t.__name__}") from None
+    if t is bool or isinstance(v, np.bool_):
+        a = jnp.asarray(bool(v))
+    elif t is int or isinstance(v, np.integer):
+        v = int(v)
+        if not -(1 << 63) <= v < (1 << 63):
+            raise RuntimeError(f"value cannot be converted to type int64 without overflow")
+        a = jnp.asarray(v)  # NOTE: a bare Python number gives a weak int64 (x64 is on)
+    elif t is float or isinstance(v, np.floating):
+        a = jnp.asarray(float(v))
+    elif t is complex or isinstance(v, np.complexfloating):
+        a = jnp.asarray(complex(v))
+    else:
+        raise TypeError(f"expected a Tensor or a number, got {t.__name__}")
+    if v == v and len(_SCALARS) < 4096:  # NOTE: NaN never hits a dict; don't fill with them
+        _SCALARS[key] = a
+    return a
+
+
+# ---- trace-time dtype rules -------------------------------------------------------------
+
+def _is_scalar(x):
+    return getattr(x, "weak_type", False)
+
+
+def result_dtype(*xs):
+    """torch's result dtype (a jtorch dtype) for traced operands (Python numbers are weak)."""
+    dims, zeros, scalars = [], [], []
+    for x in xs:
+        if x is None:
+            continue
+        if isinstance(x, (bool, int, float, complex)):
+            scalars.append(D.scalar_dtype(x))
+            continue
+        d = D.from_np(x.dtype)
+        if _is_scalar(x):
+            scalars.append(D.scalar_dtype({D.bool: True, D.int64: 1, D.float64: 1.0,
+                                           D.complex128: 1j}[d]))
+        elif x.ndim == 0:
+            zeros.append(d)
+        else:
+            dims.append(d)
+    return D.promote_dtypes(dims, zeros, scalars)
+
+
+def promote(*xs):
+    """Cast traced operands to torch's common result dtype; returns (arrays, torch dtype)."""
+    rt = result_dtype(*xs)
+    npd = rt._np
+    return [x if x is None or (x.dtype == npd and not _is_scalar(x)) else
+            jnp.asarray(x).astype(npd) for x in xs], rt
+
+
+def to_float(x):
+    """Integer/bool traced operand -> default float dtype (torch's int -> float ops)."""
+    d = D.from_np(x.dtype)
+    if d._cat < 2:
+        return x.astype(D.get_default_dtype()._np)
+    return x
+
+
+# ---- dispatch ---------------------------------------------------------------------------
+
+def dispatch(o, args, statics=()):
+    """Run op `o` eagerly on Tensors/numbers `args`; wrap results; record a tape node."""
+    f = o.cache.get(statics)
+    if f is None:
+        f = o.compiled(statics)
+    T = hooks.tensor_cls
+    arrs = []
+    rg = False
+    for t in args:
+        if isinstance(t, T):
+            arrs.append(t._a if t._base is None else t._sync())
+            if t._rg:
+                rg = True
+        elif t is None:
+            arrs.append(None)
+        else:
+            arrs.append(scalar_array(t))
+    out = f(*arrs)
+    wrap = hooks.wrap
+    if o.nout == 1:
+        res = wrap(out)
+    else:
+        res = tuple(wrap(x) for x in out)
+    if rg and o.differentiable and hooks.grad_enabled[0] and hooks.record is not None:
+        hooks.record(o, statics, args, arrs, res)
+    return res
