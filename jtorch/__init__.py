@@ -18,10 +18,16 @@ from ._tensor import Tensor  # noqa: E402
 from ._ops.creation import *  # noqa: E402,F401,F403
 from ._ops.pointwise import *  # noqa: E402,F401,F403
 from ._ops.random import *  # noqa: E402,F401,F403
+from ._ops.convert import *  # noqa: E402,F401,F403
 from ._random import (  # noqa: E402
     Generator, manual_seed, seed, initial_seed, default_generator, get_rng_state, set_rng_state,
 )
 from . import _tensor_methods  # noqa: E402,F401
+from . import autograd  # noqa: E402
+from .autograd import (  # noqa: E402
+    no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled,
+    is_inference_mode_enabled,
+)
 
 __version__ = "0.1.0"
 strided = "torch.strided"

@@ -25,7 +25,7 @@ class hooks:
     # `record` here; dispatch calls it in exactly one place when an input requires grad.
     record = None
     rebase = None      # (tensor, result) -> None: autograd bookkeeping for in-place writes
-    grad_enabled = [True]
+    mode = None        # thread-local grad mode, set by autograd.grad_mode
     wrap = None        # array -> Tensor, set by _tensor
     tensor_cls = None  # the Tensor class, set by _tensor
 
@@ -171,6 +171,6 @@ def dispatch(o, args, statics=()):
         res = wrap(out)
     else:
         res = tuple(wrap(x) for x in out)
-    if rg and o.differentiable and hooks.grad_enabled[0] and hooks.record is not None:
+    if rg and o.differentiable and hooks.mode.enabled:
         hooks.record(o, statics, args, arrs, res)
     return res

@@ -1,0 +1,207 @@
+"""The backward engine: walk the tape in reverse topological order (iteratively)."""
+import jax.numpy as jnp
+
+from .._ops.registry import dispatch, hooks
+from .graph import AccumulateGrad, Node, edge_of, vjp_op
+
+__all__ = ["run_backward"]
+
+_FREED = ("Trying to backward through the graph a second time (or directly access saved tensors "
+          "after they have already been freed). Saved intermediate values of the graph are freed "
+          "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+          "backward through the graph a second time or if you need to access saved tensors after "
+          "calling backward.")
+
+
+def _topo(edges):
+    """Dependency counts of every node reachable from `edges` (iterative DFS)."""
+    deps = {}
+    seen = set()
+    stack = [e[0] for e in edges if e is not None]
+    for n in stack:
+        deps.setdefault(n, 0)
+    while stack:
+        n = stack.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        for e in n.next_functions:
+            if e is not None:
+                m = e[0]
+                deps[m] = deps.get(m, 0) + 1
+                if m not in seen:
+                    stack.append(m)
+    return deps
+
+
+def _add(a, b, create_graph):
+    if a is None:
+        return b
+    if create_graph:
+        return a + b
+    return a + b if not isinstance(a, jnp.ndarray) else jnp.add(a, b)
+
+
+def _proxy(node, i, wrap):
+    """A tensor standing for node's i-th input as it was when recorded (for create_graph)."""
+    t = node.inputs[i]
+    if not isinstance(t, hooks.tensor_cls):
+        return t
+    e = node.next_functions[i]
+    if e is None or (isinstance(e[0], AccumulateGrad) and t._a is node.arrs[i]):
+        return t
+    p = wrap(node.arrs[i])
+    if e is not None:
+        if isinstance(e[0], AccumulateGrad):
+            p.__dict__["_accumulate"] = e[0]
+            p._rg = True
+        else:
+            p.grad_fn, p._out_idx, p._rg = e[0], e[1], True
+    return p
+
+
+def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
+                 accumulate=True, allow_unused=False):
+    """Backpropagate grad_tensors from tensors; accumulate into leaves or return input grads."""
+    wrap = hooks.wrap
+    T = hooks.tensor_cls
+    root_edges = [edge_of(t) for t in tensors]
+    deps = _topo(root_edges)
+    # NOTE: cotangents are raw arrays unless create_graph, when they are Tensors so that the
+    # backward computation itself is recorded on the tape.
+    buf = {}
+    for e, g in zip(root_edges, grad_tensors):
+        if e is None:
+            continue
+        slot = buf.setdefault(e[0], {})
+        gv = g if create_graph else g._arr()
+        slot[e[1]] = _add(slot.get(e[1]), gv, create_graph)
+    want = None
+    captured = {}
+    if inputs is not None:
+        want = {}
+        for k, t in enumerate(inputs):
+            e = edge_of(t)
+            if e is not None:
+                want.setdefault((e[0], e[1]), []).append(k)
+    ready = [n for n, d in deps.items() if d == 0]
+    prev_mode = hooks.mode.enabled
+    hooks.mode.enabled = bool(create_graph)
+    try:
+        while ready:
+            node = ready.pop()
+            cts = buf.pop(node, {})
+            if want is not None:
+                for idx, g in cts.items():
+                    for k in want.get((node, idx), ()):
+                        captured[k] = g
+            if isinstance(node, AccumulateGrad):
+                if cts:
+                    _accumulate(node, cts[0], create_graph, accumulate and want is None, wrap, T)
+                continue
+            cts = _run_pre_hooks(node, cts, wrap, create_graph)
+            grads = _apply(node, cts, create_graph, wrap)
+            if node._hooks:
+                for h in node._hooks:
+                    h(grads, cts)
+            if not retain_graph:
+                node.arrs = None
+                node.inputs = None
+            for e, g in zip(node.next_functions, grads):
+                if e is None:
+                    continue
+                m, idx = e
+                if g is not None:
+                    slot = buf.setdefault(m, {})
+                    slot[idx] = _add(slot.get(idx), g, create_graph)
+                deps[m] -= 1
+                if deps[m] == 0:
+                    ready.append(m)
+    finally:
+        hooks.mode.enabled = prev_mode
+    if inputs is not None:
+        out = []
+        for k, t in enumerate(inputs):
+            g = captured.get(k)
+            if g is None:
+                if not allow_unused:
+                    raise RuntimeError("One of the differentiated Tensors appears to not have been "
+                                       "used in the graph. Set allow_unused=True if this is the "
+                                       "desired behavior.")
+                out.append(None)
+            else:
+                out.append(g if isinstance(g, T) else wrap(g))
+        return tuple(out)
+    return None
+
+
+def _run_pre_hooks(node, cts, wrap, create_graph):
+    """Tensor hooks and retain_grad of non-leaf outputs, then node pre-hooks."""
+    md = node.metadata
+    th = md.get("tensor_hooks")
+    if th:
+        for idx, fns in th.items():
+            if idx in cts:
+                g = cts[idx] if create_graph else wrap(cts[idx])
+                for fn in fns:
+                    r = fn(g)
+                    if r is not None:
+                        g = r
+                cts[idx] = g if create_graph else g._arr()
+    ret = md.get("retain")
+    if ret:
+        for idx, ref in ret.items():
+            t = ref()
+            if t is not None and idx in cts:
+                g = cts[idx] if create_graph else wrap(cts[idx])
+                t._grad = g if t._grad is None else t._grad + g
+    if node._pre_hooks:
+        for h in node._pre_hooks:
+            r = h(tuple(cts.get(i) for i in range(len(node.out_avals))))
+            if r is not None:
+                cts = {i: g for i, g in enumerate(r) if g is not None}
+    return cts
+
+
+def _apply(node, cts, create_graph, wrap):
+    """Input cotangents of one node (None where an input needs no gradient)."""
+    if node.arrs is None:
+        raise RuntimeError(_FREED)
+    need = tuple(e is not None for e in node.next_functions)
+    kinds = tuple(a[1].kind for a in node.out_avals)
+    vop = vjp_op(node.op, node.statics, need, kinds)
+    nout = len(node.out_avals)
+    if create_graph:
+        prim = [_proxy(node, i, wrap) for i in range(len(node.arrs))]
+        cot = [cts.get(i) for i in range(nout)]
+        res = dispatch(vop, (*prim, *cot))
+    else:
+        cot = [cts.get(i) for i in range(nout)]
+        res = vop.compiled(())(*node.arrs, *cot)
+    if vop.nout == 1 and not isinstance(res, tuple):
+        res = (res,)
+    it = iter(res)
+    return [next(it) if n else None for n in need]
+
+
+def _accumulate(acc, g, create_graph, accumulate, wrap, T):
+    """Run a leaf's hooks, then accumulate g into leaf.grad."""
+    t = acc.variable
+    if t._hooks:
+        gt = g if isinstance(g, T) else wrap(g)
+        for fn in t._hooks:
+            r = fn(gt)
+            if r is not None:
+                gt = r
+        g = gt
+    if acc._hooks:
+        for h in acc._hooks:
+            h(t)
+    if not accumulate:
+        return
+    if not isinstance(g, T):
+        g = wrap(g)
+    if t._grad is None:
+        t._grad = g if create_graph else g.detach() if g._rg else g
+    else:
+        t._grad = t._grad + g if create_graph else wrap(t._grad._arr() + g._arr())
