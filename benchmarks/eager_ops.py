@@ -32,7 +32,9 @@ def _cases(jtorch, jnp, jax, torch):
         ("index", lambda a, b: a[1:10], lambda a, b: a[1:10], lambda a, b: a[1:10]),
         ("index_int", lambda a, b: a[3], lambda a, b: a[3], lambda a, b: a[3]),
         ("exp", lambda a, b: jtorch.exp(a), lambda a, b: jnp.exp(a), lambda a, b: torch.exp(a)),
-        ("relu", lambda a, b: jtorch.relu(a), lambda a, b: jax.nn.relu(a),
+        # NOTE: raw JAX relu as jnp.maximum: jax.nn.relu is a custom_jvp function whose eager
+        # call costs ~200 us here, which would make this row say nothing about dispatch.
+        ("relu", lambda a, b: jtorch.relu(a), lambda a, b: jnp.maximum(a, 0.0),
          lambda a, b: torch.relu(a)),
     ]
 
@@ -101,7 +103,12 @@ def run(quick=False):
                 bad = _check(name, got._a, want)
                 if bad:
                     row["note"] = "WRONG RESULT: " + bad
+                    row["wrong"] = True
             res = compare(fns, budget)
-            row.update(jtorch_us=res["jtorch"], jax_us=res["jax"], torch_us=res["torch"])
+            row.update(jtorch_us=res["jtorch"], jax_us=res["jax"], torch_us=res["torch"],
+                       ratios={"jax": res.ratio("jtorch", "jax"),
+                               "torch": res.ratio("jtorch", "torch")},
+                       ratio_iqr={"jax": res.ratio_spread("jtorch", "jax")},
+                       ratio_ci={"jax": res.ratio_ci("jtorch", "jax")})
             rows.append(row)
     return rows

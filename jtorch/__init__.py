@@ -14,6 +14,7 @@ from ._dtype import (  # noqa: E402
 )
 from ._device import device, set_default_device, get_default_device  # noqa: E402
 from ._size import Size  # noqa: E402
+from ._printing import set_printoptions, get_printoptions  # noqa: E402
 from ._tensor import Tensor  # noqa: E402
 from ._ops.creation import *  # noqa: E402,F401,F403
 from ._ops.pointwise import *  # noqa: E402,F401,F403
@@ -24,6 +25,8 @@ from ._random import (  # noqa: E402
 )
 from . import _tensor_methods  # noqa: E402,F401
 from . import autograd  # noqa: E402
+from . import func  # noqa: E402,F401
+from . import cuda  # noqa: E402,F401
 from .autograd import (  # noqa: E402
     no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled,
     is_inference_mode_enabled,
@@ -51,3 +54,10 @@ def is_floating_point(input):
 def is_complex(input):
     """True if input has a complex dtype."""
     return input.dtype.is_complex
+
+from ._ops.reduction import *  # noqa: E402,F401,F403
+from ._ops.sort import *  # noqa: E402,F401,F403
+from ._ops.linalg import *  # noqa: E402,F401,F403
+from . import return_types  # noqa: E402,F401
+from ._ops.shape import *  # noqa: E402,F401,F403
+from ._ops.indexing import *  # noqa: E402,F401,F403

@@ -1,6 +1,7 @@
 """torch.device on JAX devices: 'cpu', 'cuda:N' (a JAX GPU), 'tpu:N'."""
 import builtins
 import functools
+import re
 
 import jax
 
@@ -8,12 +9,19 @@ __all__ = ["device", "to_jax_device", "from_jax_device", "default_device", "set_
 
 # NOTE: JAX calls GPUs 'gpu' (CUDA or ROCm); torch calls them 'cuda'.
 _JAX_PLATFORM = {"cpu": "cpu", "cuda": "gpu", "tpu": "tpu", "meta": None}
+# NOTE: every device type torch's parser accepts (c10/core/DeviceType.cpp), plus jtorch's 'tpu'.
+# Only those in _JAX_PLATFORM can hold tensors; the rest can be named, as in torch.
+_TORCH_TYPES = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip", "ve",
+                "fpga", "maia", "xla", "lazy", "vulkan", "mps", "meta", "hpu", "mtia",
+                "privateuseone")
+_TYPES = frozenset(_TORCH_TYPES + ("tpu",))
+_DEVICE_RE = re.compile(r"([a-zA-Z_]+)(?::([1-9]\d*|0))?")
 
 
 class device:
     """A torch.device: a type ('cpu', 'cuda', 'tpu') and an optional index."""
 
-    __slots__ = ("type", "index")
+    __slots__ = ("type", "index", "_prev")
 
     def __init__(self, type, index=None):
         if isinstance(type, device):
@@ -21,31 +29,39 @@ class device:
             return
         if isinstance(type, int) and not isinstance(type, bool):
             # NOTE: torch.device(0) means the current accelerator (cuda:0).
+            if type < 0:
+                raise RuntimeError("Device index must not be negative")
+            if not _platform_devices("gpu"):
+                raise RuntimeError("Cannot access accelerator device when none is available.")
             self.type, self.index = "cuda", type
             return
         if not isinstance(type, str):
             raise TypeError(f"device() received an invalid combination of arguments - got "
-                            f"({builtins.type(type).__name__})")
-        s = type.strip()
-        if ":" in s:
-            t, _, idx = s.partition(":")
+                            f"({builtins.type(type).__name__}), but expected one of:\n"
+                            f" * (torch.device device)\n * (str type, int index = -1)")
+        if index is not None and (not isinstance(index, int) or isinstance(index, bool)):
+            raise TypeError(f"device(): argument 'index' (position 2) must be int, not "
+                            f"{builtins.type(index).__name__}")
+        if not type:
+            raise RuntimeError("Device string must not be empty")
+        m = _DEVICE_RE.fullmatch(type)
+        if m is None:
+            raise RuntimeError(f"Invalid device string: '{type}'")
+        s, idx = m.group(1), m.group(2)
+        if s not in _TYPES:
+            raise RuntimeError(f"Expected one of {', '.join(_TORCH_TYPES)} device type at start "
+                               f"of device string: {s}")
+        if idx is not None:
             if index is not None:
                 raise RuntimeError(f"type (string) must not include an index because index was "
-                                   f"passed explicitly: {s}")
-            if not idx.isdigit():
-                raise RuntimeError(f"Invalid device string: '{s}'")
+                                   f"passed explicitly: {type}")
             index = int(idx)
-            s = t
-        if s not in _JAX_PLATFORM:
-            raise RuntimeError(
-                f"Expected one of cpu, cuda, tpu, meta device type at start of device string: {s}")
         if index is not None and index < 0:
-            raise RuntimeError(f"Device index must not be negative")
+            raise RuntimeError("Device index must not be negative")
         self.type, self.index = s, index
 
     def __eq__(self, other):
-        if isinstance(other, str):
-            other = device(other)
+        # NOTE: like torch, a device never equals a string (device('cpu') == 'cpu' is False).
         return isinstance(other, device) and self.type == other.type and self.index == other.index
 
     def __hash__(self):
@@ -82,14 +98,17 @@ def _platform_devices(platform):
 def to_jax_device(d):
     """The jax.Device for a torch device/str/int; torch's errors when it does not exist."""
     d = d if isinstance(d, device) else device(d)
-    plat = _JAX_PLATFORM[d.type]
+    plat = _JAX_PLATFORM.get(d.type)
     devs = _platform_devices(plat) if plat else ()
     if not devs:
         if d.type == "cuda":
             raise AssertionError("Torch not compiled with CUDA enabled (jtorch: JAX found no GPU "
                                  "backend; install jax[cuda] on a machine with a GPU)")
-        raise RuntimeError(f"jtorch: JAX has no '{plat}' backend for device '{d}'")
-    idx = d.index or 0
+        raise RuntimeError(f"jtorch: no JAX backend holds tensors for device '{d}' (JAX "
+                           f"platform: {plat})")
+    idx = d.index if d.index is not None else _CURRENT.get(d.type, 0)
+    if idx >= len(devs) and d.type == "cpu":
+        idx = 0  # NOTE: torch ignores the index of a cpu device ('cpu:1' is the cpu)
     if idx >= len(devs):
         raise RuntimeError(f"CUDA error: invalid device ordinal (device {d} requested, "
                            f"{len(devs)} {d.type} device(s) available)")
@@ -97,6 +116,8 @@ def to_jax_device(d):
 
 
 _FROM_JAX = {}
+# NOTE: the index a device without one ('cuda') means; torch.cuda.set_device changes it.
+_CURRENT = {}
 
 
 def from_jax_device(jd):

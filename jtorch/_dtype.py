@@ -93,14 +93,16 @@ def to_dtype(x):
     """Coerce a torch dtype, Python type, NumPy dtype or name to a torch dtype."""
     if x.__class__ is dtype:
         return x
+    # NOTE: torch maps the Python types to fixed dtypes (float is a C double), not to the
+    # default dtype: zeros(2, dtype=float) is float64.
     if x is builtins.float:
-        return _default[0]
+        return float64
     if x is builtins.int:
         return int64
     if x is builtins.bool:
         return bool
     if x is builtins.complex:
-        return _default[0].to_complex()
+        return complex128
     if isinstance(x, str):
         name = x[6:] if x.startswith("torch.") else x
         if name in _BY_NAME:
@@ -126,7 +128,12 @@ def set_default_dtype(d):
     d = to_dtype(d)
     if not d.is_floating_point:
         raise TypeError(f"only floating-point types are supported as the default type, got {d}")
-    _default[0] = d
+    if d is not _default[0]:
+        _default[0] = d
+        # NOTE: ops read the default dtype at trace time, and every compiled op (and JAX's
+        # trace cache) would keep the old one; drop them so they retrace. Rare, so cheap.
+        import jax
+        jax.clear_caches()
 
 
 # ---- promotion -------------------------------------------------------------------------
@@ -261,8 +268,16 @@ class finfo:
         self.max = builtins.float(f.max)
         self.min = builtins.float(f.min)
         self.tiny = self.smallest_normal = builtins.float(f.tiny)
-        self.resolution = builtins.float(f.resolution)
+        # NOTE: torch's resolution is exactly 10**-precision as a Python float (1e-06, not
+        # NumPy's float32 value 9.99e-07 widened to double).
+        self.resolution = 10.0 ** -builtins.int(f.precision)
         self.dtype = d.to_real()._name
+
+    def __eq__(self, other):
+        return isinstance(other, finfo) and self.dtype == other.dtype
+
+    def __hash__(self):
+        return hash(("finfo", self.dtype))
 
     def __repr__(self):
         return (f"finfo(resolution={self.resolution}, min={self.min:g}, max={self.max:g}, "
@@ -279,11 +294,17 @@ class iinfo:
             raise TypeError(f"torch.iinfo() requires an integer input type. Use torch.finfo to "
                             f"handle '{d._name}'")
         if d is bool:
-            self.bits, self.min, self.max = 8, 0, 1
-        else:
-            i = np.iinfo(d._np)
-            self.bits, self.min, self.max = i.bits, builtins.int(i.min), builtins.int(i.max)
+            raise TypeError("torch.bool is not supported by torch.iinfo")
+        i = np.iinfo(d._np)
+        self.bits, self.min, self.max = i.bits, builtins.int(i.min), builtins.int(i.max)
         self.dtype = d._name
 
+    def __eq__(self, other):
+        return isinstance(other, iinfo) and self.dtype == other.dtype
+
+    def __hash__(self):
+        return hash(("iinfo", self.dtype))
+
     def __repr__(self):
-        return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"
+        # NOTE: torch formats the limits with %g (iinfo(min=-2.14748e+09, ...)).
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"

@@ -179,7 +179,7 @@ class Tensor:
     def requires_grad_(self, requires_grad=True):
         """Set requires_grad in place (leaf tensors of floating/complex dtype only)."""
         if requires_grad and self.dtype._cat < 2:
-            raise RuntimeError("only Tensors of floating point and complex dtype can require "
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require "
                                "gradients")
         if not requires_grad and self.grad_fn is not None:
             raise RuntimeError("you can only change requires_grad flags of leaf variables. If you "
@@ -281,7 +281,9 @@ class Tensor:
     def __bool__(self):
         a = self._arr()
         if a.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+            raise RuntimeError("Boolean value of Tensor with no values is ambiguous" if a.size == 0
+                               else "Boolean value of Tensor with more than one value is "
+                               "ambiguous")
         return builtins.bool(a.reshape(()))
 
     def __float__(self):
@@ -294,7 +296,7 @@ class Tensor:
         return builtins.complex(self._scalar("complex"))
 
     def __index__(self):
-        if self.dtype._cat != 1 or self._a.size != 1:
+        if self.dtype._cat > 1 or self._a.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an "
                             "index")
         return builtins.int(self._scalar("int"))
@@ -302,7 +304,7 @@ class Tensor:
     def _scalar(self, what):
         a = self._arr()
         if a.size != 1:
-            raise RuntimeError(f"a Tensor with {a.size} elements cannot be converted to Scalar")
+            raise ValueError("only one element tensors can be converted to Python scalars")
         return np.asarray(a).reshape(()).item()
 
     def __repr__(self, *, tensor_contents=None):

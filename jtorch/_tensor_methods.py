@@ -59,3 +59,21 @@ Tensor.__pos__ = P.positive
 Tensor.__abs__ = P.abs
 Tensor.__invert__ = P.bitwise_not
 Tensor.__hash__ = object.__hash__
+
+# ---- reductions, sorting, matmul family (as Tensor methods) ---------------------------------
+from ._ops import linalg as _LA, reduction as _RED, sort as _SRT  # noqa: E402
+
+_NOT_METHODS = {"var_mean", "std_mean", "searchsorted", "bucketize", "tensordot", "einsum"}
+_WITH_INPLACE = {"cumsum", "cumprod", "addmm", "addmv", "addbmm", "baddbmm", "addr"}
+for _m in (_RED, _SRT, _LA):
+    _names = [n for n in _m.__all__ if n not in _NOT_METHODS]
+    bind(_m, _names, no_inplace=set(_names) - _WITH_INPLACE)
+Tensor.__matmul__ = _binop(_LA.matmul)
+Tensor.__rmatmul__ = _binop(_LA.matmul, reflected=True)
+
+# ---- shape and indexing ops (views, T/mT/H/mH properties, __getitem__/__setitem__) ----------
+from ._ops import indexing as _IDX, shape as _SHP  # noqa: E402
+
+for _m in (_SHP, _IDX):
+    for _n, _f in _m.METHODS.items():
+        setattr(Tensor, _n, _f)

@@ -26,6 +26,8 @@ def contiguous_strides(shape):
 
 def is_contiguous(shape, strides):
     """torch's contiguity rule: size-1 dims are ignored; empty tensors are contiguous."""
+    if 0 in shape:
+        return True
     expected = 1
     for n, s in zip(reversed(shape), reversed(strides)):
         if n == 0:
@@ -39,6 +41,8 @@ def is_contiguous(shape, strides):
 
 def view_strides(old_shape, old_strides, new_shape):
     """torch's computeStride: strides for viewing old as new_shape, or None if impossible."""
+    if not old_shape:
+        return (1,) * len(new_shape)  # NOTE: torch's computeStride for a 0-d input
     numel = 1
     for n in old_shape:
         numel *= n
@@ -82,7 +86,7 @@ def _index(shape, strides, offset):
 def _reader(shape, strides, offset):
     def f(base):
         flat = base.reshape(-1)
-        return jnp.take(flat, _index(shape, strides, offset), mode="promise_in_bounds")
+        return flat.at[_index(shape, strides, offset)].get(mode="promise_in_bounds")
     return jax.jit(f)
 
 

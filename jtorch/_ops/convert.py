@@ -61,6 +61,14 @@ def to(self, *args, **kwargs):
     return out
 
 
+def cuda(self, device=None, non_blocking=False, memory_format=None):
+    """This tensor on a CUDA (JAX GPU) device; torch's errors without one."""
+    d = DEV.device("cuda") if device is None else DEV.device(device)  # int: torch.device(int)
+    if d.type != "cuda":
+        raise RuntimeError("Invalid device, must be cuda device")
+    return to(self, d)
+
+
 def _caster(dtype):
     def cast(self, memory_format=None):
         return _to(self, dtype) if self.dtype is not dtype else self
@@ -139,6 +147,7 @@ def zero_(self):
 
 def _bind():
     Tensor.to = to
+    Tensor.cuda = cuda
     Tensor.type = type
     Tensor.clone = clone
     Tensor.copy_ = copy_

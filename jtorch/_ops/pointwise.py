@@ -8,6 +8,7 @@ from jax import lax
 
 from .. import _dtype as D
 from ._common import torch_name, unwrap_out
+from . import _kinks as K
 from .registry import Op, OPS, dispatch, promote, result_dtype, to_float
 
 __all__ = []  # filled by _export
@@ -69,8 +70,8 @@ _FLOAT_UNARY = {
     "sin": jnp.sin, "cos": jnp.cos, "tan": jnp.tan, "asin": jnp.arcsin, "acos": jnp.arccos,
     "atan": jnp.arctan, "sinh": jnp.sinh, "cosh": jnp.cosh, "tanh": jnp.tanh,
     "asinh": jnp.arcsinh, "acosh": jnp.arccosh, "atanh": jnp.arctanh, "sigmoid": jax.nn.sigmoid,
-    "erf": jss.erf, "erfc": jss.erfc, "erfinv": jss.erfinv, "lgamma": jss.gammaln,
-    "digamma": jss.digamma, "i0": jss.i0, "sinc": jnp.sinc, "reciprocal": lambda x: 1 / x,
+    "erf": jss.erf, "erfc": jss.erfc, "erfinv": jss.erfinv, "lgamma": K.lgamma,
+    "digamma": K.digamma, "i0": K.i0, "sinc": jnp.sinc, "reciprocal": lambda x: 1 / x,
     "deg2rad": jnp.deg2rad, "rad2deg": jnp.rad2deg,
 }
 for _n, _f in _FLOAT_UNARY.items():
@@ -100,7 +101,8 @@ _def_unary("positive", lambda x: x, grad_name="AliasBackward0")
 def _abs(x):
     if x.dtype == jnp.bool_:
         raise RuntimeError("abs does not support bool tensors")
-    return jnp.abs(x)
+    # NOTE: torch's abs gradient at 0 is 0 (JAX's is 1); see _kinks.
+    return K.abs_(x) if _dt(x)._cat == 2 else jnp.abs(x)
 
 
 _def_unary("abs", _abs)
@@ -331,10 +333,11 @@ def _div_fn(mode, a, b):
     if mode == "trunc":
         if rt._cat < 2:
             return lax.div(a, b) if rt is not D.bool else a
-        return jnp.trunc(a / b)
+        return lax.stop_gradient(jnp.trunc(a / b))
     if rt._cat < 2:
         return jnp.floor_divide(a, b) if rt is not D.bool else a
-    return _floor_div_float(a, b)
+    # NOTE: torch: rounded division has a zero gradient (fmod-based formula: NaN/inf at b == 0).
+    return lax.stop_gradient(_floor_div_float(a, b))
 
 
 def _floor_div_float(a, b):
@@ -388,7 +391,8 @@ def _pow_fn(a, b):
     (a2, b2), rt = promote(a, b)
     if rt is D.bool:
         return jnp.logical_or(a2, jnp.logical_not(b2))
-    return jnp.power(a2, b2)
+    # NOTE: torch's pow derivatives are 0 where the exponent is 0 / the base is 0 (see _kinks).
+    return K.pow_(a2, b2) if rt._cat == 2 else jnp.power(a2, b2)
 
 
 _POW = _reg("pow", _pow_fn)
@@ -415,12 +419,13 @@ def float_power(input, exponent, *, out=None):
 
 __all__ += ["pow", "float_power"]
 
-_def_binary("atan2", _binary(jnp.arctan2, floatify=True))
+# NOTE: atan2/hypot/copysign/xlogy/fmax/fmin use torch's derivative conventions (see _kinks).
+_def_binary("atan2", _binary(K.atan2, floatify=True))
 _export("arctan2", atan2)  # noqa: F821
-_def_binary("hypot", _binary(jnp.hypot, floatify=True))
-_def_binary("copysign", _binary(jnp.copysign, floatify=True))
+_def_binary("hypot", _binary(K.hypot, floatify=True))
+_def_binary("copysign", _binary(K.copysign, floatify=True))
 _def_binary("nextafter", _binary(jnp.nextafter), differentiable=False)
-_def_binary("xlogy", _binary(jss.xlogy, floatify=True))
+_def_binary("xlogy", _binary(K.xlogy, floatify=True))
 _def_binary("ldexp", _binary(lambda a, b: a * jnp.exp2(b), floatify=True))
 
 
@@ -436,8 +441,8 @@ def _maxmin(jfn, nan_prop=True):
 
 _def_binary("maximum", _maxmin(jnp.maximum))
 _def_binary("minimum", _maxmin(jnp.minimum))
-_def_binary("fmax", _maxmin(jnp.fmax))
-_def_binary("fmin", _maxmin(jnp.fmin))
+_def_binary("fmax", _maxmin(K.fmax))
+_def_binary("fmin", _maxmin(K.fmin))
 _export("max_elementwise", maximum)  # noqa: F821
 
 
@@ -611,10 +616,7 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
 
 
 def _logit_fn(eps, x):
-    x = to_float(x)
-    if eps is not None:
-        x = jnp.clip(x, eps, 1 - eps)
-    return jnp.log(x / (1 - x))
+    return K.logit(eps, to_float(x))
 
 
 _LOGIT = _reg("logit", _logit_fn)

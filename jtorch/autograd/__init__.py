@@ -124,3 +124,8 @@ def _retain_grad(self):
 Tensor.backward = _tensor_backward
 Tensor.register_hook = _register_hook
 Tensor.retain_grad = _retain_grad
+
+from . import function, functional  # noqa: E402,F401
+from .function import Function, once_differentiable  # noqa: E402,F401
+
+__all__ += ["Function", "once_differentiable", "function", "functional"]

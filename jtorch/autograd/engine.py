@@ -2,6 +2,7 @@
 import jax.numpy as jnp
 
 from .._ops.registry import dispatch, hooks
+from .fused import try_fused_backward
 from .graph import AccumulateGrad, Node, edge_of, vjp_op
 
 __all__ = ["run_backward"]
@@ -67,6 +68,10 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
     T = hooks.tensor_cls
     root_edges = [edge_of(t) for t in tensors]
     deps = _topo(root_edges)
+    if not create_graph and inputs is None and accumulate and \
+            try_fused_backward(root_edges, [g._arr() for g in grad_tensors], deps, retain_graph,
+                               wrap):
+        return None
     # NOTE: cotangents are raw arrays unless create_graph, when they are Tensors so that the
     # backward computation itself is recorded on the tape.
     buf = {}
@@ -125,9 +130,9 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
             g = captured.get(k)
             if g is None:
                 if not allow_unused:
-                    raise RuntimeError("One of the differentiated Tensors appears to not have been "
-                                       "used in the graph. Set allow_unused=True if this is the "
-                                       "desired behavior.")
+                    raise RuntimeError(f"The differentiated Tensor at index {k} appears to not "
+                                       f"have been used in the graph. Set allow_unused=True if "
+                                       f"this is the desired behavior.")
                 out.append(None)
             else:
                 out.append(g if isinstance(g, T) else wrap(g))
@@ -165,6 +170,8 @@ def _run_pre_hooks(node, cts, wrap, create_graph):
 
 def _apply(node, cts, create_graph, wrap):
     """Input cotangents of one node (None where an input needs no gradient)."""
+    if node.__class__ is not Node:  # NOTE: a custom autograd.Function: run the user's backward
+        return node.apply_backward(cts, create_graph)
     if node.arrs is None:
         raise RuntimeError(_FREED)
     need = tuple(e is not None for e in node.next_functions)

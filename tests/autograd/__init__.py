@@ -1,0 +1,1 @@
+"""Differential tests of jtorch.autograd (Function, functional, func, backward) against torch."""
