@@ -18,7 +18,7 @@ Rules (every module uses `compare` so that all numbers in one table are taken th
   burst medians (taken milliseconds apart, so under the same machine state); reported is the
   median of those per-round ratios. On a shared machine the per-op time drifts between regimes
   (e.g. 250 vs 400 us for the same 1024x1024 add minutes apart); a ratio of two global medians
-  can then land on different regimes and is off by 10-20%, the paired ratio is not.
+  can then land on different regimes and be off by 10-20%; the paired ratio is far less so.
 
 Per-repetition timing adds the cost of one `perf_counter_ns` pair plus one Python call (~0.1 us,
 see `timer_overhead_us`) to every sample equally; it is not subtracted.

@@ -1,6 +1,7 @@
 """Eager per-op cost: jtorch vs raw jax.numpy vs torch eager, measured in the same run.
 
-Each op runs on float32 64x64 and 1024x1024 inputs. jtorch and raw JAX operate on the very same
+Each op runs on float32 64x64 and 1024x1024 inputs. Raw JAX is timed twice as two separate
+implementations (an A/A control): the ratio of the two, ideally 1.00, shows each row's noise. jtorch and raw JAX operate on the very same
 jax.Array buffers (the jax inputs are the jtorch tensors' arrays), torch on copies of the same
 values. Bars (jtorch/jax): <= 1.3x on 64x64 (dispatch overhead must stay small next to JAX's own),
 <= 1.05x on 1024x1024 (there the work is identical, so dispatch must vanish in it).
@@ -89,7 +90,10 @@ def run(quick=False):
             def run_torch(f=fp):
                 f(pa, pb)
 
-            fns = {"jtorch": run_jtorch, "jax": run_jax, "torch": run_torch}
+            # NOTE: "jax_again" is an A/A control: the jax callable timed as a fourth
+            # implementation. Its ratio to "jax" (ideally 1.00) is this row's noise floor.
+            fns = {"jtorch": run_jtorch, "jax": run_jax, "torch": run_torch,
+                   "jax_again": run_jax}
             want = fx(ja, jb)
             try:
                 got = fj(ta, tb)
@@ -109,6 +113,7 @@ def run(quick=False):
                        ratios={"jax": res.ratio("jtorch", "jax"),
                                "torch": res.ratio("jtorch", "torch")},
                        ratio_iqr={"jax": res.ratio_spread("jtorch", "jax")},
-                       ratio_ci={"jax": res.ratio_ci("jtorch", "jax")})
+                       ratio_ci={"jax": res.ratio_ci("jtorch", "jax")},
+                       aa={"jax": res.ratio("jax_again", "jax")})
             rows.append(row)
     return rows

@@ -71,9 +71,16 @@ def _fmt_ratio(r):
 
 
 def marginal(row):
-    """True if the ratio's confidence interval contains the bar (the verdict is within noise)."""
-    bar, ci = row.get("bar"), (row.get("ratio_ci") or {}).get(row.get("bar_vs", "jax"))
-    return bool(bar is not None and ci and ci[0] <= bar <= ci[1])
+    """True if the verdict is within this run's noise: the bar lies inside the ratio's confidence
+    interval widened by the row's A/A deviation (|base/base' - 1|, same callable timed twice)."""
+    base = row.get("bar_vs", "jax")
+    bar, r = row.get("bar"), row_ratio(row, base)
+    if bar is None or r is None:
+        return False
+    ci = (row.get("ratio_ci") or {}).get(base) or (r, r)
+    aa = (row.get("aa") or {}).get(base)
+    slack = abs(aa - 1) * r if aa is not None else 0.0
+    return ci[0] - slack <= bar <= ci[1] + slack
 
 
 def verdict(row):
@@ -99,6 +106,12 @@ def format_table(title, rows):
     impls = [k[:-3] for k in time_cols]
     ratio_cols = [b for b in impls if b != "jtorch"] if "jtorch" in impls else []
     head = ["op", "size"] + [f"{i} us" for i in impls] + [f"jtorch/{b}" for b in ratio_cols]
+    aa_cols = []
+    for r in rows:
+        for b in r.get("aa") or {}:
+            if b not in aa_cols:
+                aa_cols.append(b)
+    head += [f"A/A {b}" for b in aa_cols]
     has_bar = any(r.get("bar") is not None for r in rows)
     if has_bar:
         head += ["bar", "result"]
@@ -118,6 +131,7 @@ def format_table(title, rows):
             if iqr and cell != "-":
                 cell += f" [{iqr[0]:.2f}-{iqr[1]:.2f}]"
             line.append(cell)
+        line += [_fmt_ratio((r.get("aa") or {}).get(b)) for b in aa_cols]
         if has_bar:
             bar = r.get("bar")
             v = verdict(r)
@@ -138,9 +152,12 @@ def format_table(title, rows):
     if any(r.get("ratios") for r in rows):
         out.append("ratios: median of per-round paired ratios (each round times every "
                    "implementation back to back); [25th-75th percentile] of those ratios")
+    if aa_cols:
+        out.append("A/A: the same raw-JAX callable timed twice as two implementations; its "
+                   "distance from 1.00x is the noise floor of that row in this run")
     if any(marginal(r) for r in rows):
-        out.append("*: the ratio's 95% confidence interval contains the bar, so this verdict is "
-                   "within the noise of this run; re-run (without --quick) to settle it")
+        out.append("*: within noise: the bar lies inside the ratio's 95% confidence interval "
+                   "widened by the row's A/A deviation; re-run (quieter machine, no --quick)")
     if notes:
         out.append("notes:")
         out += notes

@@ -23,7 +23,7 @@ class Generator:
         """Reset the state from an integer seed; returns self."""
         seed = int(seed)
         if not -(1 << 63) <= seed < (1 << 64):
-            raise RuntimeError(f"Overflow when unpacking long")
+            raise ValueError("Overflow when unpacking long long")
         self._seed = seed & ((1 << 64) - 1)
         # NOTE: raw uint32[2] key data (jax.random.PRNGKey layout), so it can be saved/traced.
         self._key = jax.random.PRNGKey(np.uint64(self._seed) & np.uint64(0xFFFFFFFFFFFFFFFF))

@@ -23,6 +23,8 @@ def bind(module, names, inplace=True, no_inplace=()):
 
 
 bind(P, _POINTWISE_METHODS, no_inplace=_NO_INPLACE - _INPLACE_EXTRA)
+for _n, _f in P.METHODS.items():  # methods whose signature differs from the function's
+    setattr(Tensor, _n, _f)
 for _n in ("new_tensor", "new_zeros", "new_ones", "new_empty", "new_full"):
     setattr(Tensor, _n, getattr(C, _n))
 

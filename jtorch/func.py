@@ -14,7 +14,6 @@ from jax import tree_util
 
 from ._ops.registry import hooks
 from .autograd.functional import lift
-from .autograd.grad_mode import no_grad
 
 __all__ = ["grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "vmap",
            "functional_call"]

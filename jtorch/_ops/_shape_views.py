@@ -1,5 +1,7 @@
 """View ops: results share their input's storage, with the strides/offset torch would give.
 
+(The multi-output views -- split, chunk, unbind, tensor_split -- live in shape.py.)
+
 Each op computes its array with one registered op through `dispatch`, then `make_view` marks the
 result as a view of the input's root with torch's layout (computed here in Python from
 `input.stride()` / `input.storage_offset()`), so writes through it land in the base.
@@ -15,14 +17,13 @@ from jax import lax
 
 from .. import _dtype as D
 from .. import _view
-from .._tensor import Tensor, make_view
+from .._tensor import make_view
 from ._common import canon_dim, torch_name
 from .registry import OPS, Op, dispatch
 
 __all__ = ["reshape", "flatten", "unflatten", "ravel", "permute", "transpose", "swapaxes",
            "swapdims", "t", "adjoint", "movedim", "moveaxis", "squeeze", "unsqueeze", "narrow",
-           "select", "diagonal", "split", "chunk", "unbind", "tensor_split", "hsplit", "vsplit",
-           "dsplit", "as_strided", "broadcast_to"]
+           "select", "diagonal", "as_strided", "broadcast_to"]
 
 
 def _reg(name, fn, **kw):
@@ -481,155 +482,6 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
                   off)
 
 
-def _pieces_fn(dim, bounds, x):
-    return tuple(lax.slice_in_dim(x, a, b, 1, dim) for a, b in bounds)
-
-
-# NOTE: nout=None marks a variable number of outputs (one per piece); dispatch returns a tuple.
-_SPLIT = _reg("split", _pieces_fn, nout=None, grad_name="SplitBackward0")
-_SPLIT_SIZES = _reg("split_with_sizes", _pieces_fn, nout=None,
-                    grad_name="SplitWithSizesBackward0")
-_TSPLIT = _reg("tensor_split", _pieces_fn, nout=None, grad_name="SliceBackward0")
-_UNBIND = _reg("unbind", lambda dim, n, x: tuple(lax.index_in_dim(x, i, dim, False)
-                                                for i in range(n)),
-               nout=None, grad_name="UnbindBackward0")
-
-
-def _pieces(o, input, d, bounds):
-    st, off = layout(input)
-    outs = dispatch(o, (input,), (d, tuple(bounds)))
-    return tuple(make_view(r, input, st, off + a * st[d]) for r, (a, _) in zip(outs, bounds))
-
-
-def _bounds(sizes):
-    out, a = [], 0
-    for s in sizes:
-        out.append((a, a + s))
-        a += s
-    return out
-
-
-def _split_sizes(input, sizes, d, o=_SPLIT_SIZES):
-    n = input._a.shape[d]
-    if builtins.any(s < 0 for s in sizes) or builtins.sum(sizes) != n:
-        if builtins.any(s < 0 for s in sizes):
-            raise RuntimeError(f"split_with_sizes expects split_sizes have only non-negative "
-                               f"entries, but got split_sizes={list(sizes)}")
-        raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input "
-                           f"tensor's size at dimension {d}), but got split_sizes={list(sizes)}")
-    return _pieces(o, input, d, _bounds(sizes))
-
-
-def _split_int(input, size, d):
-    if not input._a.ndim:
-        raise RuntimeError("split expects at least a 1-dimensional tensor")
-    if size < 0:
-        raise RuntimeError(f"split expects split_size be non-negative, but got split_size={size}")
-    n = input._a.shape[d]
-    if size == 0 and n != 0:
-        raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension "
-                           f"size of {n}")
-    k = builtins.max((n + size - 1) // size, 1) if size else 1
-    sizes = [size] * (k - 1) + [size - (size * k - n)]
-    return _pieces(_SPLIT, input, d, _bounds(sizes))
-
-
-def split(tensor, split_size_or_sections, dim=0):
-    """Split into pieces of one size, or of the given sizes (views) (torch.split)."""
-    d = canon_dim(dim, tensor._a.ndim)
-    if isinstance(split_size_or_sections, (list, tuple)):
-        return _split_sizes(tensor, ints((split_size_or_sections,), "split"), d)
-    return _split_int(tensor, operator.index(split_size_or_sections), d)
-
-
-def _m_split(self, split_size, dim=0):
-    return split(self, split_size, dim)
-
-
-def split_with_sizes(self, split_sizes, dim=0):
-    """Split into pieces of the given sizes (Tensor.split_with_sizes)."""
-    return _split_sizes(self, ints((split_sizes,), "split_with_sizes"),
-                        canon_dim(dim, self._a.ndim))
-
-
-def chunk(input, chunks, dim=0):
-    """Split into `chunks` nearly equal pieces (views) (torch.chunk)."""
-    if not input._a.ndim:
-        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
-    if chunks <= 0:
-        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
-    d = canon_dim(dim, input._a.ndim)
-    n = input._a.shape[d]
-    size = (n + chunks - 1) // chunks
-    if size == 0 and n == 0:
-        return _pieces(_SPLIT_SIZES, input, d, _bounds([0] * chunks))
-    return _split_int(input, size, d)
-
-
-def unbind(input, dim=0):
-    """All slices along dim, each with dim removed (views) (torch.unbind)."""
-    nd = input._a.ndim
-    if not nd:
-        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
-    d = canon_dim(dim, nd)
-    n = input._a.shape[d]
-    st, off = layout(input)
-    outs = dispatch(_UNBIND, (input,), (d, n))
-    rst = st[:d] + st[d + 1:]
-    return tuple(make_view(r, input, rst, off + i * st[d]) for i, r in enumerate(outs))
-
-
-def tensor_split(input, indices_or_sections, dim=0):
-    """Split into n sections or at the given indices (views) (torch.tensor_split)."""
-    nd = input._a.ndim
-    if not nd:
-        raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a "
-                           "tensor with 0 dims")
-    ios = indices_or_sections
-    if isinstance(ios, Tensor):
-        if ios.dtype is not D.int64:
-            raise RuntimeError("tensor_split expected tensor_indices_or_sections to have dtype "
-                               f"of long, but got {torch_name(ios.dtype)}")
-        ios = ios.item() if ios.ndim == 0 else ios.tolist()
-    d = canon_dim(dim, nd)
-    n = input._a.shape[d]
-    if isinstance(ios, (list, tuple)):
-        cuts = [0] + [builtins.min(builtins.max(i + n if i < 0 else i, 0), n) for i in ios] + [n]
-        bounds = [(a, builtins.max(a, b)) for a, b in zip(cuts, cuts[1:])]
-    else:
-        k = operator.index(ios)
-        if k <= 0:
-            raise RuntimeError(f"number of sections must be larger than 0, got {k}")
-        q, r = divmod(n, k)
-        bounds = _bounds([q + 1] * r + [q] * (k - r))
-    return _pieces(_TSPLIT, input, d, bounds)
-
-
-def _dsplit_like(name, min_dim, dim):
-    def f(input, indices_or_sections):
-        nd = input._a.ndim
-        if nd < min_dim:
-            raise RuntimeError(f"torch.{name} requires a tensor with at least {min_dim} dimension, "
-                               f"but got a tensor with {nd} dimensions!")
-        d = 0 if name == "hsplit" and nd == 1 else dim
-        ios = indices_or_sections
-        if isinstance(ios, int) and not isinstance(ios, builtins.bool):
-            n = input._a.shape[d]
-            if ios == 0 or n % ios:
-                raise RuntimeError(f"torch.{name} attempted to split along dimension {d}, but the "
-                                   f"size of the dimension {n} is not divisible by the split_size "
-                                   f"{ios}!")
-        return tensor_split(input, ios, d)
-    f.__name__ = name
-    f.__doc__ = f"tensor_split along dim {dim} (torch.{name})."
-    return f
-
-
-hsplit = _dsplit_like("hsplit", 1, 1)
-vsplit = _dsplit_like("vsplit", 2, 0)
-dsplit = _dsplit_like("dsplit", 3, 2)
-
-
 def _unfold_fn(d, size, step, x):
     if x.ndim == 0:
         return x.reshape((1,) * size)
@@ -737,11 +589,11 @@ def _meta_inplace(fn, name):
     return inplace
 
 
-METHODS = {n: globals()[n] for n in __all__ if n not in ("split",)}
+METHODS = {n: globals()[n] for n in __all__}
 METHODS.update({
     "view": view, "view_as": view_as, "reshape": _m_reshape, "reshape_as": reshape_as,
-    "permute": _m_permute, "expand": expand, "expand_as": expand_as, "split": _m_split,
-    "split_with_sizes": split_with_sizes, "unfold": unfold, "contiguous": contiguous,
+    "permute": _m_permute, "expand": expand, "expand_as": expand_as, "unfold": unfold,
+    "contiguous": contiguous,
     "squeeze_": _meta_inplace(squeeze, "squeeze_"),
     "unsqueeze_": _meta_inplace(unsqueeze, "unsqueeze_"),
     "T": property(_T_prop), "mT": property(_mT), "mH": property(_mH), "H": property(_H),

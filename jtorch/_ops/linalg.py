@@ -408,7 +408,9 @@ def _einsum_check(eq, arrs):
         raise RuntimeError("einsum(): fewer operands were provided than specified in the "
                            "equation")
     if len(terms) < len(arrs):
-        raise RuntimeError("einsum(): more operands were provided than specified in the equation")
+        # NOTE: torch's Python-level path check (opt_einsum) raises this one as ValueError.
+        raise ValueError(f"Number of einsum subscripts, {len(terms)}, must be equal to the "
+                         f"number of operands, {len(arrs)}.")
     sizes = {}
     for k, (t, x) in enumerate(zip(terms, arrs)):
         ell = "..." in t

@@ -31,6 +31,70 @@ def _dt(x):
     return D.from_np(x.dtype)
 
 
+# ---- dtypes torch has no kernel for ---------------------------------------------------------
+# NOTE: op name -> (categories it rejects: 0 bool, 1 int, 2 float, 3 complex; the error). Checked
+# on the common dtype of the operands when the op is traced, so it costs nothing per call.
+
+def _nie(kernel):
+    return lambda d: NotImplementedError(f"\"{kernel}\" not implemented for '{torch_name(d)}'")
+
+
+def _err(cls, msg):
+    return lambda d: cls(msg)
+
+
+_REJECT = {
+    **{n: ({3}, _nie(f"{n}_vml_cpu")) for n in ("erf", "erfc", "erfinv", "lgamma", "i0")},
+    "digamma": ({3}, _nie("digamma")),
+    "deg2rad": ({3}, _err(RuntimeError, "deg2rad is not supported for complex tensors.")),
+    "rad2deg": ({3}, _err(RuntimeError, "rad2deg is not supported for complex tensors.")),
+    "positive": ({0}, _err(RuntimeError, "The `+` operator, on a bool tensor is not "
+                                         "supported.")),
+    "abs": ({0}, _nie("abs_cpu")),
+    "sign": ({3}, _err(NotImplementedError, "Unlike NumPy, torch.sign is not intended to "
+                                            "support complex numbers. Please use torch.sgn "
+                                            "instead.")),
+    "frac": ({0, 1, 3}, _nie("frac_cpu")),
+    "isposinf": ({3}, _err(RuntimeError, "isposinf does not support complex inputs.")),
+    "isneginf": ({3}, _err(RuntimeError, "isneginf does not support complex inputs.")),
+    "signbit": ({3}, _err(NotImplementedError, "signbit is not implemented for complex "
+                                               "tensors.")),
+    "bitwise_not": ({2, 3}, _nie("bitwise_not_cpu")),
+    "remainder": ({0, 3}, _nie("remainder_cpu")),
+    "fmod": ({0, 3}, _nie("fmod_cpu")),
+    "atan2": ({3}, _nie("atan2_cpu")),
+    "hypot": ({0, 1, 3}, _nie("hypot_cpu")),
+    "copysign": ({3}, _nie("copysign_cpu")),
+    "nextafter": ({0, 1, 3}, _nie("nextafter_cpu")),
+    "xlogy": ({3}, _nie("xlogy_cpu")),
+    **{n: ({3}, _err(RuntimeError, f"{n} not implemented for complex tensors."))
+       for n in ("maximum", "minimum", "fmax", "fmin")},
+    **{n: ({3}, _nie(f"{n}_cpu")) for n in ("lt", "le", "gt", "ge")},
+    **{n: ({2, 3}, _nie(f"{n}_cpu")) for n in ("bitwise_and", "bitwise_or", "bitwise_xor")},
+    "bitwise_left_shift": ({0, 2, 3}, _nie("lshift_cpu")),
+    "bitwise_right_shift": ({0, 2, 3}, _nie("rshift_cpu")),
+}
+for _n in ("floor", "ceil", "trunc"):
+    _REJECT[_n] = ({0, 3}, (lambda k, n: lambda d: NotImplementedError(
+        f"{n} is not supported for complex inputs") if d._cat == 3 else _nie(k)(d))(
+        f"{_n}_vml_cpu", _n))
+
+
+def _guard(name, fn):
+    """fn, raising torch's error first for operand dtypes torch has no kernel for."""
+    rule = _REJECT.get(name)
+    if rule is None:
+        return fn
+    cats, make = rule
+
+    def guarded(*xs):
+        d = result_dtype(*xs)
+        if d._cat in cats:
+            raise make(d)
+        return fn(*xs)
+    return guarded
+
+
 # ---- conversion -----------------------------------------------------------------------
 
 def _to_fn(np_dtype, x):
@@ -54,7 +118,7 @@ def _float_unary(jfn):
 
 
 def _def_unary(name, fn, grad_name=None, differentiable=True):
-    o = _reg(name, fn, grad_name=grad_name, differentiable=differentiable)
+    o = _reg(name, _guard(name, fn), grad_name=grad_name, differentiable=differentiable)
 
     def public(input, *, out=None):
         if out is None:
@@ -74,8 +138,11 @@ _FLOAT_UNARY = {
     "digamma": K.digamma, "i0": K.i0, "sinc": jnp.sinc, "reciprocal": lambda x: 1 / x,
     "deg2rad": jnp.deg2rad, "rad2deg": jnp.rad2deg,
 }
+# NOTE: torch's node names where they are not simply the capitalised op name.
+_GRAD_NAMES = {"log1p": "Log1PBackward0", "deg2rad": "Deg2RadBackward0",
+               "rad2deg": "Rad2DegBackward0"}
 for _n, _f in _FLOAT_UNARY.items():
-    _def_unary(_n, _float_unary(_f))
+    _def_unary(_n, _float_unary(_f), grad_name=_GRAD_NAMES.get(_n))
 
 _ALIASES = {"arcsin": "asin", "arccos": "acos", "arctan": "atan", "arcsinh": "asinh",
             "arccosh": "acosh", "arctanh": "atanh"}
@@ -154,7 +221,9 @@ _def_unary("square", _square, grad_name="PowBackward0")
 
 def _relu(x):
     if x.dtype == jnp.bool_:
-        raise RuntimeError("\"clamp_min_cpu\" not implemented for 'Bool'")
+        raise RuntimeError("Boolean inputs not supported for relu")
+    if x.dtype.kind == "c":
+        raise NotImplementedError("clamp is not supported for complex types")
     # NOTE: torch's relu gradient at 0 is 0; jnp.maximum splits ties (0.5), so use where.
     return jnp.where(x > 0, x, jnp.zeros((), x.dtype))
 
@@ -187,7 +256,12 @@ _def_unary("bitwise_not", _bitwise_not, differentiable=False)
 
 
 def _round_fn(decimals, x):
-    if _dt(x)._cat < 2:
+    d = _dt(x)
+    if d._cat == 3 or (d is D.bool and decimals == 0):
+        raise _nie("round_vml_cpu")(d)
+    if d._cat < 2 and decimals != 0:
+        raise _nie("round_cpu")(d)
+    if d._cat < 2:
         return x
     if decimals == 0:
         return jnp.round(x)
@@ -213,7 +287,7 @@ __all__.append("round")
 # ---- binary ops -----------------------------------------------------------------------
 
 def _def_binary(name, fn, differentiable=True, grad_name=None):
-    o = _reg(name, fn, differentiable=differentiable, grad_name=grad_name)
+    o = _reg(name, _guard(name, fn), differentiable=differentiable, grad_name=grad_name)
 
     def public(input, other, *, out=None):
         if out is None:
@@ -330,9 +404,11 @@ def _div_fn(mode, a, b):
         if rt._cat < 2:
             a, b = to_float(a), to_float(b)
         return a / b
+    if rt is D.bool or rt._cat == 3:
+        raise _nie(f"div_{mode}_cpu")(rt)
     if mode == "trunc":
         if rt._cat < 2:
-            return lax.div(a, b) if rt is not D.bool else a
+            return lax.div(*jnp.broadcast_arrays(a, b))
         return lax.stop_gradient(jnp.trunc(a / b))
     if rt._cat < 2:
         return jnp.floor_divide(a, b) if rt is not D.bool else a
@@ -390,6 +466,8 @@ def _pow_fn(a, b):
     # needs the value, so it runs eagerly in `pow` below.
     (a2, b2), rt = promote(a, b)
     if rt is D.bool:
+        if not getattr(b, "weak_type", False):  # NOTE: torch: only bool ** Python bool works
+            raise _nie("pow")(rt)
         return jnp.logical_or(a2, jnp.logical_not(b2))
     # NOTE: torch's pow derivatives are 0 where the exponent is 0 / the base is 0 (see _kinks).
     return K.pow_(a2, b2) if rt._cat == 2 else jnp.power(a2, b2)
@@ -419,6 +497,16 @@ def float_power(input, exponent, *, out=None):
 
 __all__ += ["pow", "float_power"]
 
+
+def _float_power_(self, exponent):
+    """In-place float_power: self must already have the double result dtype (torch's rule)."""
+    r = float_power(self, exponent)
+    if r.dtype is not self.dtype:
+        raise RuntimeError(f"the base given to float_power_ has dtype {torch_name(self.dtype)} "
+                           f"but the operation's result requires dtype {torch_name(r.dtype)}")
+    from ._common import inplace_from
+    return inplace_from(self, r)
+
 # NOTE: atan2/hypot/copysign/xlogy/fmax/fmin use torch's derivative conventions (see _kinks).
 _def_binary("atan2", _binary(K.atan2, floatify=True))
 _export("arctan2", atan2)  # noqa: F821
@@ -429,20 +517,20 @@ _def_binary("xlogy", _binary(K.xlogy, floatify=True))
 _def_binary("ldexp", _binary(lambda a, b: a * jnp.exp2(b), floatify=True))
 
 
-def _maxmin(jfn, nan_prop=True):
+def _maxmin(jfn, is_max):
     def f(a, b):
         _bshape(a, b)
         (a, b), rt = promote(a, b)
         if rt is D.bool:
-            return (jnp.logical_or if jfn is jnp.maximum else jnp.logical_and)(a, b)
+            return (jnp.logical_or if is_max else jnp.logical_and)(a, b)
         return jfn(a, b)
     return f
 
 
-_def_binary("maximum", _maxmin(jnp.maximum))
-_def_binary("minimum", _maxmin(jnp.minimum))
-_def_binary("fmax", _maxmin(K.fmax))
-_def_binary("fmin", _maxmin(K.fmin))
+_def_binary("maximum", _maxmin(jnp.maximum, True))
+_def_binary("minimum", _maxmin(jnp.minimum, False))
+_def_binary("fmax", _maxmin(K.fmax, True))
+_def_binary("fmin", _maxmin(K.fmin, False))
 _export("max_elementwise", maximum)  # noqa: F821
 
 
@@ -514,10 +602,27 @@ def where(condition, input=None, other=None, *, out=None):
     return unwrap_out(dispatch(_WHERE, (condition, input, other)), out)
 
 
+def _where_method(self, condition, other):
+    """Tensor.where(condition, other) == torch.where(condition, self, other)."""
+    return where(condition, self, other)
+
+
+# NOTE: Tensor methods whose signature differs from the function's (bound by _tensor_methods).
+METHODS = {"where": _where_method, "float_power_": _float_power_}
+
+
 def _clamp_fn(has_min, has_max, x, lo, hi):
+    scalar = any(getattr(v, "weak_type", False) for v, h in ((lo, has_min), (hi, has_max)) if h)
     (x, lo, hi), rt = promote(x, lo if has_min else None, hi if has_max else None)
+    if rt._cat == 3:
+        raise NotImplementedError("clamp is not supported for complex types")
     if rt is D.bool:
-        raise RuntimeError("\"clamp_cpu\" not implemented for 'Bool'")
+        # NOTE: torch has bool kernels only for clamp_min / clamp_max with a tensor bound.
+        if has_min and has_max:
+            raise _nie("clamp_scalar_cpu" if scalar else "clamp_cpu")(rt)
+        if scalar:
+            raise _nie("clamp_min_scalar_cpu" if has_min else "clamp_max_scalar_cpu")(rt)
+        return jnp.logical_or(x, lo) if has_min else jnp.logical_and(x, hi)
     # NOTE: torch: min(max(x, lo), hi), NaN in x propagates, gradient flows where lo<=x<=hi.
     if has_min:
         x = jnp.where(x < lo, lo, x) if _dt(x)._cat < 2 else jnp.where((x < lo) | jnp.isnan(lo), lo, x)
@@ -553,6 +658,9 @@ __all__ += ["where", "clamp", "clip", "clamp_min", "clamp_max"]
 
 def _lerp_fn(a, b, w):
     (a, b), rt = promote(a, b)
+    if rt._cat < 2:
+        raise _nie("lerp_kernel_scalar" if getattr(w, "weak_type", False)
+                   else "lerp_kernel_tensor")(rt)
     w = w.astype(rt._np)
     # NOTE: torch's lerp formula, chosen for exactness at both ends.
     return jnp.where(jnp.abs(w) < 0.5, a + w * (b - a), b - (b - a) * (1 - w))
@@ -568,6 +676,8 @@ def lerp(input, end, weight, *, out=None):
 
 def _addcmul_fn(a, t1, t2, v):
     (a, t1, t2), rt = promote(a, t1, t2)
+    if rt is D.bool:
+        raise _nie("addcmul_cpu_out")(rt)
     return a + v.astype(rt._np) * t1 * t2
 
 
@@ -607,7 +717,7 @@ def _nan_to_num_fn(nan, posinf, neginf, x):
     return jnp.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
 
 
-_NAN_TO_NUM = _reg("nan_to_num", _nan_to_num_fn)
+_NAN_TO_NUM = _reg("nan_to_num", _nan_to_num_fn, grad_name="NanToNumBackward0")
 
 
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
@@ -616,6 +726,8 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
 
 
 def _logit_fn(eps, x):
+    if x.dtype.kind == "c":
+        raise _nie("logit_cpu")(_dt(x))
     return K.logit(eps, to_float(x))
 
 

@@ -4,12 +4,18 @@ import functools
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from .. import _dtype as D
 from .. import _random as R
 from .._tensor import Tensor, wrap
+from ._common import torch_name
 from .creation import _jdev, parse_size
 from .registry import Op, OPS, dispatch
+
+# NOTE: C++ type names torch's range checks print ("from is out of bounds for signed char").
+_CXX = {"bool": "bool", "uint8": "unsigned char", "int8": "signed char", "int16": "short",
+        "int32": "int", "int64": "long"}
 
 __all__ = ["rand", "randn", "randint", "randperm", "normal", "bernoulli", "rand_like",
            "randn_like", "randint_like", "multinomial", "poisson"]
@@ -43,8 +49,21 @@ def _draw(kind, shape, dtype, device, generator, requires_grad, *params):
 def _float_dtype(dtype, fname):
     d = D.get_default_dtype() if dtype is None else D.to_dtype(dtype)
     if d._cat < 2:
-        raise RuntimeError(f"\"{fname}\" not implemented for '{d._name}'")
+        raise NotImplementedError(f"\"{fname}\" not implemented for '{torch_name(d)}'")
     return d
+
+
+def _concrete(x):
+    """x's array if its values can be read cheaply (a CPU array, not a tracer), else None."""
+    a = x._arr() if isinstance(x, Tensor) else x
+    if isinstance(a, jax.core.Tracer):
+        return None
+    try:
+        if next(iter(a.devices())).platform != "cpu":
+            return None
+    except AttributeError:
+        return None
+    return a
 
 
 def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
@@ -71,9 +90,19 @@ def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= "
                            f"to={high}")
+    low, high = int(low), int(high)
+    for v in (low, high):
+        if not -(1 << 63) <= v < (1 << 63):
+            raise ValueError("Overflow when unpacking long long")
     d = D.int64 if dtype is None else D.to_dtype(dtype)
+    if d._cat <= 1:
+        lo, hi = (0, 1) if d is D.bool else (int(np.iinfo(d._np).min), int(np.iinfo(d._np).max))
+        if not lo <= low <= hi:
+            raise RuntimeError(f"from is out of bounds for {_CXX[d._name]}")
+        if not lo <= high - 1 <= hi:
+            raise RuntimeError(f"to - 1 is out of bounds for {_CXX[d._name]}")
     return _draw("randint", parse_size((size,), "randint"), d, device, generator, requires_grad,
-                 int(low), int(high))
+                 low, high)
 
 
 def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None,
@@ -131,13 +160,21 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
             raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
         t = randn(size, generator=generator, dtype=dtype, device=device)
         return t * std + mean if (std != 1 or mean != 0) else t
+    if not isinstance(std, Tensor):
+        if std < 0:
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
+    else:
+        a = _concrete(std)
+        if a is not None and builtins.bool((a < 0).any()):
+            raise RuntimeError("normal expects all elements of std >= 0.0")
     key = wrap(R.next_key(generator))
-    m = mean if isinstance(mean, Tensor) else mean
-    s = std if isinstance(std, Tensor) else std
-    return dispatch(_NORMAL, (key, m, s))
+    return dispatch(_NORMAL, (key, mean, std))
 
 
 def _bernoulli_fn(key, p):
+    if D.from_np(p.dtype)._cat != 2:
+        raise NotImplementedError(f"\"bernoulli_tensor_cpu_p_\" not implemented for "
+                                  f"'{torch_name(D.from_np(p.dtype))}'")
     return (jax.random.uniform(key, jnp.shape(p), jnp.float32 if p.dtype != jnp.float64
                                else jnp.float64) < p).astype(p.dtype)
 
@@ -148,10 +185,18 @@ OPS["bernoulli"] = _BERNOULLI
 
 def bernoulli(input, p=None, *, generator=None, out=None):
     """Samples 0/1 with probabilities `input` (or the scalar p), in input's dtype."""
-    key = wrap(R.next_key(generator))
     if p is not None:
+        if not 0 <= p <= 1:
+            raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
         from .creation import full_like
         input = full_like(input, p)
+    else:
+        # NOTE: torch checks the probabilities; jtorch does where reading them is cheap (CPU).
+        a = _concrete(input)
+        if a is not None and input.dtype._cat == 2 and \
+                not builtins.bool(((a >= 0) & (a <= 1)).all()):
+            raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
+    key = wrap(R.next_key(generator))
     return dispatch(_BERNOULLI, (key, input))
 
 
@@ -171,9 +216,22 @@ _MULTINOMIAL = Op("multinomial", _multinomial_fn, differentiable=False)
 
 def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
     """Indices sampled from the rows of input (non-negative weights)."""
+    if input.dtype._cat != 2:
+        raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: "
+                           f"{torch_name(input.dtype)}")
+    if input.dim() not in (1, 2):
+        raise RuntimeError("prob_dist must be 1 or 2 dim")
+    if num_samples <= 0:
+        raise RuntimeError("cannot sample n_sample <= 0 samples")
     if not replacement and num_samples > input.shape[-1]:
         raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
                            "replacement")
+    a = _concrete(input)  # NOTE: torch validates the weights; cheap only on CPU
+    if a is not None:
+        if not builtins.bool(((a >= 0) & jnp.isfinite(a)).all()):
+            raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+        if not builtins.bool((a.sum(-1) > 0).all()):
+            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
     key = wrap(R.next_key(generator))
     return dispatch(_MULTINOMIAL, (key, input), (int(num_samples), builtins.bool(replacement)))
 

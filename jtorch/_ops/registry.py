@@ -130,19 +130,29 @@ def result_dtype(*xs):
     return D.promote_dtypes(dims, zeros, scalars)
 
 
+def cast(x, npd):
+    """x.astype(npd) for a traced operand. NOTE: a bool goes through uint8: XLA's simplifier
+    turns convert(pred) * y into select(pred, y, 0), which gives 0 instead of NaN when y is
+    inf/NaN (False * inf must be NaN, as in torch); the extra convert keeps it a real multiply."""
+    x = jnp.asarray(x)
+    if x.dtype == np.bool_ and npd != np.bool_:
+        x = x.astype(np.uint8)
+    return x.astype(npd)
+
+
 def promote(*xs):
     """Cast traced operands to torch's common result dtype; returns (arrays, torch dtype)."""
     rt = result_dtype(*xs)
     npd = rt._np
     return [x if x is None or (x.dtype == npd and not _is_scalar(x)) else
-            jnp.asarray(x).astype(npd) for x in xs], rt
+            cast(x, npd) for x in xs], rt
 
 
 def to_float(x):
     """Integer/bool traced operand -> default float dtype (torch's int -> float ops)."""
     d = D.from_np(x.dtype)
     if d._cat < 2:
-        return x.astype(D.get_default_dtype()._np)
+        return cast(x, D.get_default_dtype()._np)
     return x
 
 

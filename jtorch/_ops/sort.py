@@ -90,7 +90,7 @@ def _topk_fn(k, dim, largest, x):
     if not 0 <= k <= n:
         raise RuntimeError("selected index k out of range")
     if axis is None:
-        return (x, _zero_index()) if k else (x.reshape(0), jnp.zeros((0,), jnp.int64))
+        return x, _zero_index()  # NOTE: torch returns the 0-d input even for k == 0
     idx = lax.slice_in_dim(_order(x, axis, largest), 0, k, axis=axis)
     return jnp.take_along_axis(x, idx, axis=axis), idx
 
@@ -166,8 +166,10 @@ def _median_dim_fn(ignore_nan, dim, keepdim, x):
     _empty_check(name, x, (axis,), False)
     n = x.shape[axis]
     nn = jnp.sum(jnp.isnan(x), axis=axis, keepdims=True).astype(jnp.int64)
-    k = jnp.maximum((n - nn - 1) // 2, 0) if ignore_nan else jnp.where(nn > 0, n - nn,
-                                                                         (n - 1) // 2)
+    # NOTE: for an all-NaN slice torch's nanmedian index comes from its quickselect (not a
+    # fixed rule); jtorch returns the middle position.
+    k = jnp.where(nn < n, (n - nn - 1) // 2, (n - 1) // 2) if ignore_nan else \
+        jnp.where(nn > 0, n - nn, (n - 1) // 2)
     return _select(x, axis, keepdim, k)
 
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from .._ops._common import torch_name
 from .._ops.registry import Op, dispatch, hooks
-from .graph import Node, _Handle, edge_of
+from .graph import Node, edge_of
 
 __all__ = ["Function", "FunctionCtx", "BackwardCFunction", "once_differentiable",
            "InplaceFunction"]
@@ -115,8 +115,8 @@ class BackwardCFunction(FunctionCtx):
     def _get_user_fn(self):
         cls = self._forward_cls
         if cls.backward is not Function.backward and cls.vjp is not Function.vjp:
-            raise RuntimeError("Implementing both 'backward' and 'vjp' for a custom Function is not "
-                               "allowed. You should only implement one of them.")
+            raise RuntimeError("Implementing both 'backward' and 'vjp' for a custom Function is "
+                               "not allowed. You should only implement one of them.")
         return cls.vjp if cls.vjp is not Function.vjp else cls.backward
 
     def apply(self, *grads):
@@ -250,8 +250,8 @@ class Function(FunctionCtx, metaclass=FunctionMeta):
     @staticmethod
     def vmap(info, in_dims, *args):
         """Batching rule hook (jtorch batches the forward itself under vmap)."""
-        raise NotImplementedError("To use autograd.Function with vmap, you must either override the "
-                                  "vmap staticmethod or set generate_vmap_rule=True.")
+        raise NotImplementedError("To use autograd.Function with vmap, you must either override "
+                                  "the vmap staticmethod or set generate_vmap_rule=True.")
 
     @classmethod
     def apply(cls, *args, **kwargs):
@@ -394,10 +394,9 @@ def _apply_traced(cls, args, kwargs):
                 continue
             c = next(cit)
             grads.append(wrap(jnp.zeros(av[0], av[1]) if c.dtype == jax.dtypes.float0 else c))
-        user = ctx._get_user_fn() if hasattr(ctx, "_get_user_fn") else cls.backward
         from .grad_mode import no_grad
         with no_grad():
-            r = user(ctx, *grads)
+            r = ctx._get_user_fn()(ctx, *grads)
         r = r if isinstance(r, tuple) else (r,)
         out = []
         for p in tensor_pos:

@@ -78,8 +78,14 @@ class set_grad_enabled(_DecoratorContextManager):
         self.mode = bool(mode)
         hooks.mode.enabled = self.mode
 
+    def __call__(self, func):
+        # NOTE: as torch: constructing set_grad_enabled(mode) to decorate a function must not
+        # leave the mode switched for the caller.
+        hooks.mode.enabled = self.prev
+        return super().__call__(func)
+
     def __enter__(self):
-        pass
+        hooks.mode.enabled = self.mode
 
     def __exit__(self, *exc):
         hooks.mode.enabled = self.prev

@@ -163,7 +163,8 @@ def test_vmap_nested_and_with_grad():
     f = lambda x: x.sin() * 2  # noqa: E731
     close(JFN.vmap(JFN.vmap(f))(jm), TFN.vmap(TFN.vmap(f))(tm))
     jx, tx = pair([[0.1, 0.2, 0.3], [1., 2., 3.]])
-    close(JFN.vmap(JFN.grad(lambda x: loss(x, x)))(jx), TFN.vmap(TFN.grad(lambda x: loss(x, x)))(tx))
+    close(JFN.vmap(JFN.grad(lambda x: loss(x, x)))(jx),
+          TFN.vmap(TFN.grad(lambda x: loss(x, x)))(tx))
     close(JFN.vmap(JFN.jacrev(lambda x: x.exp() * x))(jx),
           TFN.vmap(TFN.jacrev(lambda x: x.exp() * x))(tx))
     close(JFN.vmap(lambda r: r * 2, randomness="same")(jx),
@@ -174,8 +175,10 @@ def test_vmap_errors():
     jm, tm = pair([[1., 2., 3.], [4., 5., 6.]])
     ja, ta = pair([1., 2., 3.])
     cases = [
-        (lambda: JFN.vmap(lambda a, b: a * b)(jm, ja), lambda: TFN.vmap(lambda a, b: a * b)(tm, ta)),
-        (lambda: JFN.vmap(lambda a: a, in_dims=2)(jm), lambda: TFN.vmap(lambda a: a, in_dims=2)(tm)),
+        (lambda: JFN.vmap(lambda a, b: a * b)(jm, ja),
+         lambda: TFN.vmap(lambda a, b: a * b)(tm, ta)),
+        (lambda: JFN.vmap(lambda a: a, in_dims=2)(jm),
+         lambda: TFN.vmap(lambda a: a, in_dims=2)(tm)),
         (lambda: JFN.vmap(lambda a: a, in_dims=[0])(jm),
          lambda: TFN.vmap(lambda a: a, in_dims=[0])(tm)),
         (lambda: JFN.vmap(lambda a, k: a, in_dims=(0, 0))(jm, 2),
