@@ -1,7 +1,7 @@
 """Bind the op functions as Tensor methods and operators (one definition serves both)."""
 from ._ops import creation as C
 from ._ops import pointwise as P
-from ._ops._common import inplace_from, make_inplace
+from ._ops._common import inplace_compute, inplace_from, make_inplace
 from ._tensor import Tensor
 
 # NOTE: functions whose first parameter is `input` become methods as they are; each listed
@@ -23,8 +23,6 @@ def bind(module, names, inplace=True, no_inplace=()):
 
 
 bind(P, _POINTWISE_METHODS, no_inplace=_NO_INPLACE - _INPLACE_EXTRA)
-for _n, _f in P.METHODS.items():  # methods whose signature differs from the function's
-    setattr(Tensor, _n, _f)
 for _n in ("new_tensor", "new_zeros", "new_ones", "new_empty", "new_full"):
     setattr(Tensor, _n, getattr(C, _n))
 
@@ -41,7 +39,7 @@ def _binop(fn, reflected=False):
 
 def _iop(fn):
     def op(self, other):
-        return inplace_from(self, fn(self, other))
+        return inplace_from(self, inplace_compute(fn, self, (other,), {}))
     return op
 
 
@@ -61,6 +59,8 @@ Tensor.__pos__ = P.positive
 Tensor.__abs__ = P.abs
 Tensor.__invert__ = P.bitwise_not
 Tensor.__hash__ = object.__hash__
+for _n, _f in P.METHODS.items():  # methods whose signature differs from the function's
+    setattr(Tensor, _n, _f)
 
 # ---- reductions, sorting, matmul family (as Tensor methods) ---------------------------------
 from ._ops import linalg as _LA, reduction as _RED, sort as _SRT  # noqa: E402

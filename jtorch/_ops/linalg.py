@@ -363,7 +363,7 @@ _TENSORDOT = _reg("tensordot", _tensordot_fn, grad_name="ViewBackward0")
 
 @_public
 def tensordot(a, b, dims=2, out=None):
-    """Contract dims of a with dims of b (int n: last n of a with first n of b) (torch.tensordot)."""
+    """Contract dims of a with dims of b (int n: last n of a, first n of b) (torch.tensordot)."""
     if hasattr(dims, "tolist"):
         dims = dims.tolist()
     if isinstance(dims, builtins.int):

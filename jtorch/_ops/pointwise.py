@@ -179,6 +179,8 @@ _export("absolute", abs)  # noqa: F821
 def _sign(x):
     if x.dtype == jnp.bool_:
         return x
+    if x.dtype.kind == "f":  # NOTE: torch: (0 < x) - (x < 0), so sign(nan) = sign(-0.) = 0
+        return (x > 0).astype(x.dtype) - (x < 0).astype(x.dtype)
     return jnp.sign(x)
 
 
@@ -335,20 +337,29 @@ def _add_alpha_fn(a, b, alpha):
     return a + b * alpha.astype(rt._np)
 
 
-def _sub_fn(a, b):
-    _bshape(a, b)
-    (a, b), rt = promote(a, b)
-    if rt is D.bool:
+def _sub_check(a, b):
+    # NOTE: torch's sub_check: no bool operand at all (Python bools included).
+    ab, bb = a.dtype == jnp.bool_, b.dtype == jnp.bool_
+    if ab and bb:
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
                            "Use the `^` or `logical_xor()` operator instead.")
+    if ab or bb:
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
+
+
+def _sub_fn(a, b):
+    _bshape(a, b)
+    _sub_check(a, b)
+    (a, b), rt = promote(a, b)
     return a - b
 
 
 def _sub_alpha_fn(a, b, alpha):
     _bshape(a, b)
+    _sub_check(a, b)
     (a, b), rt = promote(a, b)
-    if rt is D.bool:
-        _sub_fn(a, b)
     return a - b * alpha.astype(rt._np)
 
 
@@ -433,8 +444,8 @@ _DIV = {m: _reg("div" if m is None else f"div_{m}", _div_fn, grad_name="DivBackw
 def div(input, other, *, rounding_mode=None, out=None):
     """Division: true (default), 'trunc' or 'floor' rounding (torch.div)."""
     if rounding_mode not in (None, "trunc", "floor"):
-        raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
-                         f"found '{rounding_mode}'")
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                           f"but found '{rounding_mode}'")
     r = dispatch(_DIV[rounding_mode], (input, other), (rounding_mode,))
     return r if out is None else unwrap_out(r, out)
 
@@ -465,10 +476,14 @@ def _pow_fn(a, b):
     # NOTE: torch refuses negative integer scalar exponents for integer bases; that check
     # needs the value, so it runs eagerly in `pow` below.
     (a2, b2), rt = promote(a, b)
-    if rt is D.bool:
-        if not getattr(b, "weak_type", False):  # NOTE: torch: only bool ** Python bool works
-            raise _nie("pow")(rt)
+    if rt is D.bool:  # NOTE: bool ** bool-tensor is refused in `pow` (needs the Python type)
         return jnp.logical_or(a2, jnp.logical_not(b2))
+    if rt._cat == 1:
+        # NOTE: torch's powi: a negative exponent gives 0, except for bases 1 and -1.
+        neg = b2 < 0
+        p = jnp.power(a2, jnp.where(neg, 0, b2))
+        inv = jnp.where(a2 == 1, 1, jnp.where(a2 == -1, 1 - 2 * (jnp.abs(b2) % 2), 0))
+        return jnp.where(neg, inv.astype(p.dtype), p)
     # NOTE: torch's pow derivatives are 0 where the exponent is 0 / the base is 0 (see _kinks).
     return K.pow_(a2, b2) if rt._cat == 2 else jnp.power(a2, b2)
 
@@ -481,6 +496,9 @@ def pow(input, exponent, *, out=None):
     if isinstance(exponent, builtins.int) and not isinstance(exponent, builtins.bool) \
             and exponent < 0 and hasattr(input, "dtype") and input.dtype._cat < 2:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
+    if getattr(exponent, "dtype", None) is D.bool and \
+            (getattr(input, "dtype", None) is D.bool or isinstance(input, builtins.bool)):
+        raise _nie("pow")(D.bool)  # NOTE: torch: a bool base takes only a Python bool exponent
     r = dispatch(_POW, (input, exponent))
     return r if out is None else unwrap_out(r, out)
 
@@ -602,13 +620,21 @@ def where(condition, input=None, other=None, *, out=None):
     return unwrap_out(dispatch(_WHERE, (condition, input, other)), out)
 
 
+def _invert(self):
+    """~x: torch's TypeError for floating/complex tensors."""
+    if self.dtype._cat >= 2:
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type "
+                        "tensors")
+    return bitwise_not(self)  # noqa: F821
+
+
 def _where_method(self, condition, other):
     """Tensor.where(condition, other) == torch.where(condition, self, other)."""
     return where(condition, self, other)
 
 
 # NOTE: Tensor methods whose signature differs from the function's (bound by _tensor_methods).
-METHODS = {"where": _where_method, "float_power_": _float_power_}
+METHODS = {"where": _where_method, "float_power_": _float_power_, "__invert__": _invert}
 
 
 def _clamp_fn(has_min, has_max, x, lo, hi):

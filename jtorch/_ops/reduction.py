@@ -166,7 +166,8 @@ def _mean_cast(name, x, dtype):
         return x.astype(dtype)
     if _cat(x) < 2:
         raise RuntimeError(f"{name}(): could not infer output dtype. Input dtype must be either a "
-                           f"floating point or complex dtype. Got: {torch_name(D.from_np(x.dtype))}")
+                           f"floating point or complex dtype. Got: "
+                           f"{torch_name(D.from_np(x.dtype))}")
     return x
 
 

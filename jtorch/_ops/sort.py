@@ -5,9 +5,8 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-from .. import _dtype as D
 from .. import return_types as RT
-from ._common import canon_dim, torch_name, unwrap_out
+from ._common import canon_dim, unwrap_out
 from .reduction import _empty_check, _evenly_reduce
 from .registry import Op, OPS, dispatch, hooks, promote
 
@@ -147,8 +146,9 @@ def _median_full_fn(ignore_nan, x):
     _no_bool("nanmedian" if ignore_nan else "median", x)
     flat = x.reshape(-1)
     n = flat.size
-    if n == 0:
-        return jnp.full((), jnp.nan, x.dtype)
+    if n == 0:  # NOTE: torch casts NaN to the dtype: INT64_MIN etc. for integers
+        fill = jnp.nan if jnp.issubdtype(x.dtype, jnp.inexact) else jnp.iinfo(x.dtype).min
+        return jnp.full((), fill, x.dtype)
     s = jnp.sort(lax.stop_gradient(flat))
     nn = jnp.sum(jnp.isnan(s))
     # NOTE: the lower median; NaN (sorted last) wins for median, is skipped by nanmedian.

@@ -342,8 +342,6 @@ def _apply(cls, args, kwargs):
     ctx._saved = saved
     ctx._saved_versions = tuple(None if t is None else t._version for t in saved)
     del ctx.to_save
-    if not executable:
-        ctx._freed = False
     return tuple(new) if is_tuple else new[0]
 
 
