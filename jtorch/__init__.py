@@ -71,3 +71,6 @@ from ._ops.linalg import *  # noqa: E402,F401,F403
 from . import return_types  # noqa: E402,F401
 from ._ops.shape import *  # noqa: E402,F401,F403
 from ._ops.indexing import *  # noqa: E402,F401,F403
+# NOTE: the subsystems on top of the tensor core; each package owns its own re-exports.
+from . import nn, optim, utils, serialization  # noqa: E402,F401
+from .serialization import *  # noqa: E402,F401,F403

@@ -179,8 +179,7 @@ class Tensor:
     def requires_grad_(self, requires_grad=True):
         """Set requires_grad in place (leaf tensors of floating/complex dtype only)."""
         if requires_grad and self.dtype._cat < 2:
-            raise RuntimeError("Only Tensors of floating point and complex dtype can require "
-                               "gradients")
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
         if not requires_grad and self.grad_fn is not None:
             raise RuntimeError("you can only change requires_grad flags of leaf variables. If you "
                                "want to use a computed variable in a subgraph that doesn't require "

@@ -118,6 +118,8 @@ def pair(a, dtype=None, requires_grad=False):
         t = torch.from_numpy(a.view(np.int16).copy()).view(torch.bfloat16)
     else:
         t = torch.from_numpy(a.copy())
+    # NOTE: from_numpy keeps NumPy's strides (e.g. 0 for empty arrays); use torch's own layout.
+    t = t.clone(memory_format=torch.contiguous_format)
     if requires_grad:
         t.requires_grad_(True)
     return _np_to_jt(a, requires_grad), t

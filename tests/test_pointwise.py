@@ -16,8 +16,8 @@ import torch
 from torch.testing._internal.common_methods_invocations import op_db
 
 import jtorch
-from _harness import (assert_same, assert_same_raise, broadcast_cases, noncontig_cases, pair,
-                      shape_cases, to_jt)
+from _harness import (DTYPE_NAMES, abstract_ops, assert_same, assert_same_raise,
+                      broadcast_cases, noncontig_cases, pair, shape_cases, to_jt)
 from jtorch._ops import pointwise as P
 
 DTYPES = [torch.float32, torch.int64, torch.bool]
@@ -41,10 +41,7 @@ def _opinfos_for(name):
 # (jtorch name, predicate(sample, dtype) -> bool, reason). Nothing else may skip a sample.
 
 KNOWN_SKIPS = [
-    ("round", lambda s, d: s.kwargs.get("decimals", 0) != 0 and d == torch.float32,
-     "torch rounds with decimals by scaling in float32 with a different multiplication order; "
-     "values can differ in the last ulp, compared separately with a tolerance in "
-     "test_round_decimals"),
+    # (none at present: every sample of every covered op runs)
 ]
 
 
@@ -170,14 +167,40 @@ def test_opinfo_samples(name, opinfo, dtype):
         pytest.skip("; ".join(sorted(reasons)))
 
 
+# ---- dtype support: every op x every dtype (trace only) -----------------------------------------
+
+_NARGS = {"where": None, "clamp": 1, "clip": 1, "clamp_min": 2, "clamp_max": 2, "lerp": 3,
+          "addcmul": 3, "addcdiv": 3}
+
+
+@pytest.mark.parametrize("name", [n for n in P.__all__ if n not in NOT_IN_TORCH
+                                  and _NARGS.get(n, 0) is not None])
+def test_dtype_support_grid(name):
+    """For all 12 dtypes, op(x, ...) with same-dtype operands: jtorch gives torch's result
+    dtype or raises torch's exception class (the kernels torch lacks: bitwise on floats,
+    comparisons of complex, ...). Traced only (abstract_ops), so no compiles."""
+    import inspect
+    jfn, tfn = getattr(jtorch, name), getattr(torch, name)
+    n = _NARGS.get(name) or len([p for p in inspect.signature(jfn).parameters.values()
+                                 if p.default is p.empty and p.kind == p.POSITIONAL_OR_KEYWORD])
+    bad = []
+    for d in DTYPE_NAMES:
+        ja, ta = pair(np.ones(3), dtype=d)
+        want, terr = _outcome(lambda: tfn(*(ta,) * n))
+        with abstract_ops():
+            got, jerr = _outcome(lambda: jfn(*(ja,) * n))
+        w = ("raise", type(terr).__name__) if terr else ("ok", str(want.dtype))
+        g = ("raise", type(jerr).__name__) if jerr else ("ok", str(got.dtype))
+        if w != g:
+            bad.append(f"{name}({d}): jtorch {g} {jerr or ''} torch {w} {terr or ''}")
+    assert not bad, "\n".join(bad)
+
+
 # ---- jtorch-only names --------------------------------------------------------------------------
 
 def test_jtorch_only_names():
-    """Names in pointwise.__all__ that torch lacks are aliases of real torch functions."""
-    aliases = {"max_elementwise": "maximum"}
-    for n in NOT_IN_TORCH:
-        assert n in aliases, f"jtorch.{n} is not a torch function and not a known alias"
-        assert getattr(jtorch, n) is getattr(jtorch, aliases[n])
+    """pointwise.__all__ exports only names torch has (the namespace must stay torch's)."""
+    assert not NOT_IN_TORCH, f"not torch functions: {sorted(NOT_IN_TORCH)}"
 
 
 # ---- dtypes x shapes sweep (contiguous, 0-d, empty, non-contiguous) ---------------------------

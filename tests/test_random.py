@@ -9,7 +9,7 @@ import pytest
 import torch
 
 import jtorch
-from _harness import assert_same_raise, jdt, pair, tdt
+from _harness import assert_same_raise, jdt, pair
 
 N = 20000  # samples for moment checks: standard error of a mean ~ 0.007
 

@@ -459,7 +459,7 @@ def test_cat_edge_cases():
     ja, ta = pair(make_array((2, 3), "float32"))
     jz, tz = pair(make_array((0, 3), "float32"))
     assert_same(jtorch.cat([ja, jz]), torch.cat([ta, tz]))
-    out_j, out_t = jtorch.zeros(1), torch.zeros(1)
+    out_j, out_t = jtorch.zeros(0), torch.zeros(0)
     jtorch.cat([ja, ja], out=out_j)
     torch.cat([ta, ta], out=out_t)
     assert_same(out_j, out_t)

@@ -60,12 +60,13 @@ def inplace_from(self, r):
 
 
 def inplace_compute(fn, self, args, kwargs):
-    """fn(self, *args, **kwargs) for an in-place op. When it fails, torch's error for an
-    in-place result that can't be cast to self's dtype takes precedence (torch checks the
-    cast before running the kernel); the check runs only on that failure path."""
+    """fn(self, *args, **kwargs) for an in-place op. When the op has no kernel for the common
+    dtype, torch's error for an in-place result that can't be cast to self's dtype takes
+    precedence (torch checks the cast before picking a kernel); the check runs only on that
+    failure path."""
     try:
         return fn(self, *args, **kwargs)
-    except (RuntimeError, NotImplementedError, TypeError):
+    except NotImplementedError:
         T = hooks.tensor_cls
         dims, zeros, scalars = [], [], []
         for x in (self,) + tuple(args):

@@ -112,17 +112,27 @@ def clone(input, *, memory_format=None):
     return dispatch(_CLONE, (input,))
 
 
-_COPY = Op("copy_", lambda dst, src: jnp.broadcast_to(src, dst.shape).astype(dst.dtype),
-           grad_name="CopyBackward0")
+def _copy_fn(dst, src):
+    from .pointwise import _bshape, _to_fn
+    _bshape(dst, src)  # NOTE: torch's "size of tensor a (dst) must match ... b (src)" error
+    shape = jnp.broadcast_shapes(dst.shape, src.shape)
+    if shape != dst.shape:
+        raise RuntimeError(f"output with shape {list(dst.shape)} doesn't match the broadcast "
+                           f"shape {list(shape)}")
+    return _to_fn(dst.dtype, jnp.broadcast_to(src, dst.shape))
+
+
+_COPY = Op("copy_", _copy_fn, grad_name="CopyBackward0")
 OPS["copy_"] = _COPY
 
 
 def copy_(self, src, non_blocking=False):
     """Copy src's values into self (broadcast, cast to self's dtype and device)."""
-    if not isinstance(src, Tensor):
+    if not isinstance(src, (Tensor, builtins.bool, builtins.int, builtins.float,
+                            builtins.complex)):
         raise TypeError(f"copy_(): argument 'src' (position 1) must be Tensor, not "
                         f"{builtins.type(src).__name__}")
-    if src.device != self.device:
+    if isinstance(src, Tensor) and src.device != self.device:
         src = to(src, self.device)
     r = dispatch(_COPY, (self, src))
     return inplace_from(self, r)
@@ -134,9 +144,13 @@ OPS["fill_"] = _FILL
 
 def fill_(self, value):
     """Fill self with a number or 0-d tensor."""
-    if isinstance(value, Tensor) and value.dim() != 0:
-        raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
-                           f"{value.dim()} dimensions.")
+    if isinstance(value, Tensor):
+        if value.dim() != 0:
+            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor "
+                               f"with {value.dim()} dimensions.")
+    else:
+        from .creation import _check_fill
+        _check_fill(value, self.dtype)  # NOTE: torch's overflow check for the fill value
     return inplace_from(self, dispatch(_FILL, (self, value)))
 
 

@@ -23,6 +23,9 @@ def _jdev(device):
 
 def place(arr, device=None, requires_grad=False):
     """Wrap a NumPy/JAX array as a leaf Tensor on `device` (torch's default: cpu)."""
+    if requires_grad and D.from_np(arr.dtype)._cat < 2:
+        raise RuntimeError("Only Tensors of floating point and complex dtype can require "
+                           "gradients")  # NOTE: the factories' wording (requires_grad_ differs)
     t = wrap(jax.device_put(arr, _jdev(device)))
     if requires_grad:
         t.requires_grad_(True)

@@ -88,6 +88,8 @@ def _guard(name, fn):
     cats, make = rule
 
     def guarded(*xs):
+        if len(xs) == 2:
+            _bshape(*xs)  # NOTE: torch reports a shape mismatch before a missing kernel
         d = result_dtype(*xs)
         if d._cat in cats:
             raise make(d)
@@ -549,7 +551,6 @@ _def_binary("maximum", _maxmin(jnp.maximum, True))
 _def_binary("minimum", _maxmin(jnp.minimum, False))
 _def_binary("fmax", _maxmin(K.fmax, True))
 _def_binary("fmin", _maxmin(K.fmin, False))
-_export("max_elementwise", maximum)  # noqa: F821
 
 
 def _cmp(jfn):

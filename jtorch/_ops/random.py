@@ -40,6 +40,9 @@ def _sampler(kind, shape, np_dtype):
 def _draw(kind, shape, dtype, device, generator, requires_grad, *params):
     key = R.next_key(generator)
     arr = _sampler(kind, shape, dtype._np)(key, *params)
+    if requires_grad and dtype._cat < 2:
+        raise RuntimeError("Only Tensors of floating point and complex dtype can require "
+                           "gradients")
     t = wrap(jax.device_put(arr, _jdev(device)))
     if requires_grad:
         t.requires_grad_(True)
