@@ -80,6 +80,15 @@ def _argnums(argnums, nargs, api):
     raise RuntimeError(f"argnums must be int or Tuple[int, ...], got: {type(argnums)}")
 
 
+def _rebuild_with(spec, arrs, dk, d):
+    """(args, kwargs) rebuilt from leaf arrays `arrs`, with the differentiated leaves `dk`
+    replaced by the transform's inputs `d`."""
+    full = list(arrs)
+    for k, j in enumerate(dk):
+        full[j] = d[k]
+    return spec.rebuild(full)
+
+
 def _diff_positions(args, nums):
     """Indices (into the flattened Tensor leaves of (args, {})) of the differentiated args."""
     out, k = [], 0
@@ -129,10 +138,7 @@ def grad_and_value(func, argnums=0, has_aux=False):
 
         def core(*arrs):
             def inner(*d):
-                full = list(arrs)
-                for k, j in enumerate(dk):
-                    full[j] = d[k]
-                a2, kw2 = spec.rebuild(full)
+                a2, kw2 = _rebuild_with(spec, arrs, dk, d)
                 out, aux = _split_aux(func(*a2, **kw2), has_aux, "grad_and_value(f)(*args)")
                 if not _is_t(out):
                     raise RuntimeError(f"grad_and_value(f)(*args): Expected f(*args) to return a "
@@ -281,10 +287,7 @@ def _jac(jax_jac, name):
 
             def core(*arrs):
                 def inner(*d):
-                    full = list(arrs)
-                    for k, j in enumerate(dk):
-                        full[j] = d[k]
-                    a2, kw2 = spec.rebuild(full)
+                    a2, kw2 = _rebuild_with(spec, arrs, dk, d)
                     out, aux = _split_aux(func(*a2, **kw2), has_aux, f"{name}(f, ...)(*args)")
                     return tuple(_out_arrays(out, box, "out")), _out_arrays(aux, box, "aux", True)
                 j, aux = jax_jac(inner, argnums=tuple(range(len(dk))), has_aux=True)(

@@ -1,0 +1,119 @@
+"""A compiled training step: 784-256-256-10 MLP, batch 64, Adam, cross-entropy.
+
+Rows: the jtorch.compile'd step vs a hand-written jax.jit + optax step (bar <= 1.15x) and vs torch
+eager (bar: >= 1.8x faster, i.e. <= 0.556x torch's time); eager jtorch vs torch eager (bar <= 1.5x).
+The first compiled call (trace + XLA compile) is reported in the row's note.
+"""
+import time
+
+import numpy as np
+
+from ._timing import Budget, compare
+
+NAME = "compile"
+SIZES = (784, 256, 256, 10)
+BATCH = 64
+
+
+def _data():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((BATCH, SIZES[0])).astype(np.float32)
+    y = rng.integers(0, SIZES[-1], BATCH)
+    return x, y
+
+
+def _torch_step(torch):
+    torch.manual_seed(0)
+    layers = []
+    for a, b in zip(SIZES[:-1], SIZES[1:]):
+        layers += [torch.nn.Linear(a, b), torch.nn.ReLU()]
+    model = torch.nn.Sequential(*layers[:-1])
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+
+    def step(x, y):
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+    return step
+
+
+def _jax_step(jax, jnp):
+    import optax
+    rng = np.random.default_rng(1)
+    params = []
+    for a, b in zip(SIZES[:-1], SIZES[1:]):
+        lim = 1 / np.sqrt(a)
+        params.append((jnp.asarray(rng.uniform(-lim, lim, (b, a)).astype(np.float32)),
+                       jnp.asarray(rng.uniform(-lim, lim, b).astype(np.float32))))
+    tx = optax.adam(1e-3)
+    state = [params, tx.init(params)]
+
+    def loss_fn(ps, x, y):
+        h = x
+        for i, (w, b) in enumerate(ps):
+            h = h @ w.T + b
+            if i < len(ps) - 1:
+                h = jax.nn.relu(h)
+        logp = jax.nn.log_softmax(h)
+        return -jnp.mean(jnp.take_along_axis(logp, y[:, None], 1))
+
+    @jax.jit
+    def update(ps, os, x, y):
+        loss, g = jax.value_and_grad(loss_fn)(ps, x, y)
+        upd, os = tx.update(g, os, ps)
+        return optax.apply_updates(ps, upd), os, loss
+
+    def step(x, y):
+        state[0], state[1], loss = update(state[0], state[1], x, y)
+        return loss
+    return step
+
+
+def run(quick=False):
+    import jax
+    import jax.numpy as jnp
+    import torch
+
+    import jtorch
+
+    budget = Budget(quick)
+    xa, ya = _data()
+    px, py = torch.from_numpy(xa), torch.from_numpy(ya)
+    jx, jy = jtorch.tensor(xa), jtorch.tensor(ya)
+    ax, ay = jnp.asarray(xa), jnp.asarray(ya)
+
+    t_step, e_step = _torch_step(torch), _torch_step(jtorch)
+    c_step = jtorch.compile(_torch_step(jtorch))
+    a_step = _jax_step(jax, jnp)
+    c_step(jx, jy)  # the eager warm-up call (creates Adam's state)
+    t0 = time.perf_counter()
+    c_step(jx, jy)._a.block_until_ready()
+    first_s = time.perf_counter() - t0
+    first_bar = 5.0
+
+    fns = {
+        "compiled": lambda: c_step(jx, jy)._a.block_until_ready(),
+        "eager": lambda: e_step(jx, jy)._a.block_until_ready(),
+        "jax": lambda: a_step(ax, ay).block_until_ready(),
+        "torch": lambda: t_step(px, py),
+    }
+    res = compare(fns, budget)
+    note = f"first compiled call (trace+compile) {first_s:.2f} s (bar <= {first_bar:g} s: " \
+           f"{'PASS' if first_s <= first_bar else 'FAIL'})"
+    base = {"size": "784-256-256-10 b64", "jax_us": res["jax"], "torch_us": res["torch"]}
+    return [
+        dict(base, name="compiled step vs jax.jit+optax", jtorch_us=res["compiled"], bar=1.15,
+             bar_vs="jax", note=note,
+             ratios={"jax": res.ratio("compiled", "jax"), "torch": res.ratio("compiled", "torch")},
+             ratio_ci={"jax": res.ratio_ci("compiled", "jax")}),
+        dict(base, name="compiled step vs torch eager", jtorch_us=res["compiled"], bar=1 / 1.8,
+             bar_vs="torch",
+             ratios={"jax": res.ratio("compiled", "jax"), "torch": res.ratio("compiled", "torch")},
+             ratio_ci={"torch": res.ratio_ci("compiled", "torch")}),
+        dict(base, name="eager step vs torch eager", jtorch_us=res["eager"], bar=1.5,
+             bar_vs="torch",
+             ratios={"jax": res.ratio("eager", "jax"), "torch": res.ratio("eager", "torch")},
+             ratio_ci={"torch": res.ratio_ci("eager", "torch")}),
+    ]

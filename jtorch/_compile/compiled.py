@@ -1,0 +1,287 @@
+"""jtorch.compile: run a function's eager jtorch code once under jax.jit, then replay the program.
+
+Every call is keyed by the arguments' structure (Tensor shapes/dtypes/requires_grad, Python
+values), the state's shapes, grad presence, module training flags and optimizer hyper-parameters.
+A miss traces the user's function with the state tensors rebound to tracers (DESIGN.md point 9:
+the same eager code, no second implementation), compiles one XLA program returning the outputs
+and the new state, and writes the state back after each call.
+"""
+import functools
+import weakref
+import sys
+import traceback
+
+import jax
+
+from . import state as S
+
+__all__ = ["CompiledFunction", "DataDependentControlFlowError", "counters", "is_compiling",
+           "reset", "make_pure"]
+
+counters = {"traces": 0, "calls": 0, "cache_hits": 0}
+_COMPILING = [0]
+_ALL = weakref.WeakSet()
+
+
+class DataDependentControlFlowError(RuntimeError):
+    """Python control flow (`if`, `while`, `.item()`, `bool()`) read a tensor's value while
+    compiling."""
+
+
+def is_compiling():
+    """True while jtorch.compile is tracing a function."""
+    return _COMPILING[0] > 0
+
+
+def reset():
+    """Drop every compiled program and zero the counters (torch.compiler.reset)."""
+    for f in list(_ALL):
+        f._cache.clear()
+    for k in counters:
+        counters[k] = 0
+
+
+def _user_frame(tb):
+    """The innermost traceback frame outside jtorch and JAX: the user's line."""
+    best = None
+    for fs in traceback.extract_tb(tb):
+        fn = fs.filename.replace("\\", "/")
+        if "/jtorch/" in fn or "/jax/" in fn or "/jaxlib/" in fn or "/site-packages/" in fn:
+            continue
+        best = fs
+    return best
+
+
+def _flatten(obj):
+    """(leaves, treedef) of a nested structure with Tensors as leaves."""
+    from .._tensor import Tensor
+    return jax.tree_util.tree_flatten(obj, is_leaf=lambda x: isinstance(x, Tensor))
+
+
+class CompiledFunction:
+    """A callable that replays compiled XLA programs of `fn`, one per cache key."""
+
+    def __init__(self, fn, fullgraph=False, dynamic=None, backend="jax", mode=None,
+                 options=None, disable=False):
+        self.fn = fn
+        self.disable = disable
+        self._cache = {}
+        self._warm = False
+        _ALL.add(self)
+        functools.update_wrapper(self, fn, updated=())
+
+    def __get__(self, obj, objtype=None):
+        return self if obj is None else functools.partial(self.__call__, obj)
+
+    def _key(self, leaves, treedef, st, c):
+        from .._tensor import Tensor
+        from ..autograd import grad_mode
+        from .. import _random as R
+        lk = tuple(("T", x._a.shape, x._a.dtype, x._rg) if isinstance(x, Tensor)
+                   else ("P", type(x).__name__, x if _hashable(x) else id(x)) for x in leaves)
+        return (treedef, lk, st.signature(), S.python_fingerprint(c),
+                grad_mode.is_grad_enabled(), R.default_generator._key.shape)
+
+    def __call__(self, *args, **kwargs):
+        if self.disable:
+            return self.fn(*args, **kwargs)
+        from .._tensor import Tensor
+        from .. import _random as R
+        if is_compiling():  # NOTE: nested compiled functions inline into the outer trace
+            return self.fn(*args, **kwargs)
+        counters["calls"] += 1
+        if not self._warm:
+            # NOTE: the first call runs eagerly, so state that code creates lazily (optimizer
+            # moments, lazy modules, `.grad`) exists before a trace fixes the state's layout.
+            self._warm = True
+            return self.fn(*args, **kwargs)
+        c = S.collect(self.fn, args, kwargs)
+        st = S.TensorState(c)
+        leaves, treedef = _flatten((args, kwargs))
+        key = self._key(leaves, treedef, st, c)
+        entry = self._cache.get(key)
+        if entry is None:
+            entry = self._trace(leaves, treedef, st)
+            self._cache[key] = entry
+        else:
+            counters["cache_hits"] += 1
+        jitted, out_spec = entry
+        if "checked" not in out_spec:
+            out = self._run(jitted, out_spec, st, leaves)
+            _check_no_leaks(self.fn, args, kwargs)
+            out_spec["checked"] = True
+            return out
+        return self._run(jitted, out_spec, st, leaves)
+
+    def _run(self, jitted, out_spec, st, leaves):
+        from .._tensor import Tensor
+        from .. import _random as R
+        arrs, grads = st.arrays()
+        ins = [x._arr() if isinstance(x, Tensor) else None for x in leaves]
+        key = _commit_key(R.default_generator._key, arrs, ins)
+        if "diff" not in out_spec:
+            jitted.trace(arrs, grads, key, ins)  # NOTE: the trace decides the call's kind
+        if out_spec["diff"]:
+            return self._run_diff(jitted, out_spec, st, leaves, arrs, grads, ins, key)
+        outs, new_arrs, new_grads, new_key = jitted(arrs, grads, key, ins)
+        st.write_back(new_arrs, new_grads)
+        R.default_generator._key = new_key
+        return _rebuild_outputs(out_spec, _write_inputs(out_spec, leaves, outs))
+
+    def _run_diff(self, jitted, out_spec, st, leaves, arrs, grads, ins, key):
+        """Outputs that require grad: one compiled forward returning the VJP, recorded on the
+        tape as a single node whose backward is one compiled call."""
+        from .._tensor import Tensor
+        from .. import _random as R
+        from ._diff import CompiledFunction as DiffCall, vjp_program
+        s_idx = [i for i, t in enumerate(st.tensors) if t._rg]
+        i_idx = [i for i, x in enumerate(leaves) if isinstance(x, Tensor) and x._rg]
+        prog = out_spec.get("vjp")
+        if prog is None:
+            prog = out_spec["vjp"] = vjp_program(out_spec["pure"], s_idx, i_idx)
+        diff = [st.tensors[i] for i in s_idx] + [leaves[i] for i in i_idx]
+        box = {}
+        ts = DiffCall.apply(prog, (arrs, grads, key, ins), box, *diff)
+        st.write_back(box["new_arrs"], box["new_grads"])
+        R.default_generator._key = box["new_key"]
+        ts = list(ts if isinstance(ts, tuple) else (ts,))
+        n_mut = len(out_spec["mutated"])
+        if n_mut:
+            for i, m in zip(out_spec["mutated"], ts[-n_mut:]):
+                leaves[i]._set_array(m._arr())
+            ts = ts[:-n_mut]
+        it = iter(ts)
+        leaves = [next(it) if is_t else const for is_t, const, _ in out_spec["kinds"]]
+        return jax.tree_util.tree_unflatten(out_spec["tree"], leaves)
+
+    def _trace(self, leaves, treedef, st):
+        """Build the jitted pure function for this key (traced on its first call)."""
+        pure, spec = make_pure(self.fn, leaves, treedef, st)
+        return jax.jit(pure), spec
+
+
+_CONCRETE_ERRORS = (jax.errors.ConcretizationTypeError, jax.errors.TracerArrayConversionError,
+                    jax.errors.TracerIntegerConversionError)
+
+
+def _commit_key(key, arrs, ins):
+    """The RNG key placed on the device of the call's arrays.
+    NOTE: a fresh key is uncommitted and the key a call returns is committed; jit treats the
+    two as different signatures and would compile the program a second time."""
+    dev = next((a for a in list(arrs) + list(ins) if a is not None), None)
+    dev = next(iter(dev.devices())) if dev is not None else jax.devices("cpu")[0]
+    if getattr(key, "_committed", True) and dev in key.devices():
+        return key
+    return jax.device_put(key, dev)
+
+
+def _check_no_leaks(fn, args, kwargs):
+    """Raise if the trace stored a new tensor where later calls would see a tracer."""
+    c = S.collect(fn, args, kwargs)
+    for t in c.tensors.values():
+        if isinstance(t._a, jax.core.Tracer):
+            raise RuntimeError(
+                f"jtorch.compile: the compiled function stored a tensor it created (shape "
+                f"{list(t._a.shape)}, {t.dtype}) in an object that outlives the call; only "
+                f"tensors that existed before the call (parameters, buffers, optimizer state, "
+                f"arguments) can be updated by a compiled function. Return the tensor instead.")
+
+
+def make_pure(fn, leaves, treedef, st):
+    """(pure, spec): fn as a pure function of (state arrays, grads, RNG key, input arrays)
+    returning (outputs, new state, new grads, new key); spec fills in as it is traced."""
+    from .._tensor import Tensor, wrap
+    from .. import _random as R
+    from ..autograd import grad_mode
+    spec = {}
+    gen = R.default_generator
+
+    def pure(arrs, grads, rng_key, ins):
+        counters["traces"] += 1
+        saved = st.arrays()
+        saved_key = gen._key
+        saved_tensors = [(t._grad, t._gfn) for t in st.tensors]
+        st.bind(arrs, grads)
+        gen._key = rng_key
+        _COMPILING[0] += 1
+        try:
+            call_leaves, fresh = [], {}
+            for i, (x, a) in enumerate(zip(leaves, ins)):
+                if isinstance(x, Tensor):
+                    if any(x is t for t in st.tensors) or (
+                            x._base is not None and any(x._base is t for t in st.tensors)):
+                        call_leaves.append(x)  # NOTE: a state tensor passed as argument
+                    else:
+                        t = wrap(a)
+                        t._rg = x._rg
+                        fresh[i] = t
+                        call_leaves.append(t)
+                else:
+                    call_leaves.append(x)
+            a2, kw2 = jax.tree_util.tree_unflatten(treedef, call_leaves)
+            try:
+                out = fn(*a2, **kw2)
+            except _CONCRETE_ERRORS as e:
+                raise _control_flow_error(e) from None
+            out_leaves, out_tree = _flatten(out)
+            spec.setdefault("tree", out_tree)
+            spec.setdefault("kinds", [(isinstance(o, Tensor), None if isinstance(o, Tensor) else o,
+                              isinstance(o, Tensor) and o.requires_grad)
+                             for o in out_leaves])
+            out_arrs = [o._arr() if isinstance(o, Tensor) else None for o in out_leaves]
+            new_arrs, new_grads = st.read()
+            # NOTE: an input the function wrote into in place is written back after the call
+            spec.setdefault("mutated", [i for i, t in fresh.items() if t._ver != 0])
+            out_arrs = out_arrs + [fresh[i]._arr() for i in spec["mutated"]]
+            # NOTE: outputs that require grad become differentiable outputs of the compiled
+            # call, unless the function ran a backward itself (a training step touches
+            # some .grad): then, as in eager, its outputs are not meant to be differentiated.
+            touched = any(t._grad is not None and (g is None or t._grad._a is not g)
+                          for t, g in zip(st.grad_owners, grads))
+            spec.setdefault("diff", not touched and any(k[2] for k in spec["kinds"])
+                            and grad_mode.is_grad_enabled())
+            return out_arrs, new_arrs, new_grads, gen._key
+        finally:
+            _COMPILING[0] -= 1
+            st.bind(*saved)
+            gen._key = saved_key
+            for t, (g, gfn) in zip(st.tensors, saved_tensors):
+                t._gfn = gfn
+
+    spec["pure"] = pure
+    return pure, spec
+
+
+def _write_inputs(spec, leaves, outs):
+    """Write the new values of mutated inputs back; return the remaining (real) outputs."""
+    k = len(outs) - len(spec["mutated"])
+    for i, a in zip(spec["mutated"], outs[k:]):
+        leaves[i]._set_array(a)
+    return outs[:k]
+
+
+def _rebuild_outputs(spec, outs):
+    from .._tensor import wrap
+    leaves = []
+    for (is_t, const, rg), a in zip(spec["kinds"], outs):
+        leaves.append(wrap(a) if is_t else const)
+    return jax.tree_util.tree_unflatten(spec["tree"], leaves)
+
+
+def _hashable(x):
+    try:
+        hash(x)
+        return True
+    except TypeError:
+        return False
+
+
+def _control_flow_error(e):
+    fs = _user_frame(sys.exc_info()[2])
+    where = f"{fs.filename}:{fs.lineno}: `{fs.line}`" if fs else "the compiled function"
+    return DataDependentControlFlowError(
+        f"jtorch.compile: Python control flow depends on a tensor's value at {where}. A "
+        f"compiled function sees tensors as abstract values, so `if`/`while` on a tensor, "
+        f"`.item()`, `bool()`, `int()` and `float()` of a tensor cannot run inside it. Use "
+        f"torch.where(cond, a, b) for element-wise choices or torch.cond(pred, true_fn, "
+        f"false_fn, operands) for branches, or move the check outside the compiled function.")

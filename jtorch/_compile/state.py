@@ -1,0 +1,195 @@
+"""Find the Tensor state a compiled function touches, bind it to tracers, and write it back.
+
+State = every root Tensor reachable from the call's arguments, the function's closure and the
+globals its code names (recursively through helper functions), modules' parameters and buffers,
+optimizers' parameters and per-parameter state, plus the `.grad` of each such leaf and the
+default generator's key. Plain Python objects reached through a bound method's `self` (a trainer
+class) are scanned one attribute level deep.
+"""
+import types
+
+import jax
+
+__all__ = ["collect", "python_fingerprint", "TensorState"]
+
+_MAX_DEPTH = 4
+
+
+def _is_tensor(x):
+    from .._tensor import Tensor
+    return isinstance(x, Tensor)
+
+
+def _is_module(x):
+    return hasattr(x, "_parameters") and hasattr(x, "_buffers") and hasattr(x, "_modules")
+
+
+def _is_optimizer(x):
+    return hasattr(x, "param_groups") and hasattr(x, "state") and not _is_module(x)
+
+
+class _Collector:
+    def __init__(self):
+        self.tensors = {}      # id(root) -> root, in discovery order
+        self.modules = {}      # id -> Module
+        self.optimizers = {}   # id -> Optimizer
+        self.seen = set()
+
+    def tensor(self, t):
+        root = t if t._base is None else t._base
+        self.tensors.setdefault(id(root), root)
+
+    def visit(self, obj, depth=0):
+        if obj is None or isinstance(obj, (bool, int, float, complex, str, bytes, type)):
+            return
+        if _is_tensor(obj):
+            self.tensor(obj)
+            return
+        if id(obj) in self.seen or depth > _MAX_DEPTH:
+            return
+        self.seen.add(id(obj))
+        if _is_module(obj):
+            self.modules[id(obj)] = obj
+            for m in _all_modules(obj):
+                self.modules[id(m)] = m
+                for t in list(m._parameters.values()) + list(m._buffers.values()):
+                    if t is not None:
+                        self.tensor(t)
+                for v in vars(m).values():
+                    if _is_tensor(v):
+                        self.tensor(v)
+        elif _is_optimizer(obj):
+            self.optimizers[id(obj)] = obj
+            for g in obj.param_groups:
+                for p in g["params"]:
+                    self.tensor(p)
+            for st in obj.state.values():
+                if isinstance(st, dict):
+                    for v in st.values():
+                        if _is_tensor(v):
+                            self.tensor(v)
+        elif isinstance(obj, dict):
+            for v in list(obj.values()):
+                self.visit(v, depth + 1)
+        elif isinstance(obj, (list, tuple, set, frozenset)):
+            for v in obj:
+                self.visit(v, depth + 1)
+        elif isinstance(obj, types.MethodType):
+            self.visit(obj.__self__, depth + 1)
+            self.visit(obj.__func__, depth + 1)
+        elif isinstance(obj, types.FunctionType):
+            self.function(obj, depth)
+        elif isinstance(obj, types.ModuleType):
+            return  # NOTE: whole modules (`torch`, `np`) are namespaces, not state
+        elif hasattr(obj, "optimizer") and _is_optimizer(getattr(obj, "optimizer")):
+            self.visit(obj.optimizer, depth + 1)  # an LR scheduler
+        elif hasattr(obj, "__dict__") and not isinstance(obj, type):
+            for v in list(vars(obj).values()):
+                self.visit(v, depth + 1)
+
+    def function(self, fn, depth):
+        for cell in fn.__closure__ or ():
+            try:
+                self.visit(cell.cell_contents, depth + 1)
+            except ValueError:  # an empty cell
+                pass
+        g = fn.__globals__
+        for name in _code_names(fn.__code__):
+            if name in g:
+                self.visit(g[name], depth + 1)
+        for v in (fn.__defaults__ or ()):
+            self.visit(v, depth + 1)
+
+
+def _code_names(code):
+    names = set(code.co_names)
+    for c in code.co_consts:
+        if isinstance(c, types.CodeType):
+            names |= _code_names(c)
+    return names
+
+
+def _all_modules(m):
+    out, stack = [], [m]
+    seen = set()
+    while stack:
+        x = stack.pop()
+        if id(x) in seen:
+            continue
+        seen.add(id(x))
+        out.append(x)
+        stack.extend(reversed([c for c in x._modules.values() if c is not None]))
+    return out
+
+
+def collect(fn, args, kwargs):
+    """A _Collector holding the state reachable from fn and its arguments."""
+    c = _Collector()
+    c.visit(fn)
+    # NOTE: tensors passed as arguments are the call's inputs, not state (a mutated input is
+    # written back separately); containers and modules among the arguments are scanned.
+    leaves = jax.tree_util.tree_leaves((args, kwargs), is_leaf=_is_tensor)
+    c.visit([x for x in leaves if not _is_tensor(x)])
+    return c
+
+
+def _hp(v):
+    return v if isinstance(v, (bool, int, float, str, type(None))) else \
+        tuple(_hp(x) for x in v) if isinstance(v, (tuple, list)) else type(v).__name__
+
+
+def python_fingerprint(c):
+    """Python-side values the trace bakes in: module training flags, optimizer hyper-parameters."""
+    mods = tuple(bool(m.training) for m in c.modules.values())
+    opts = tuple(tuple(tuple(sorted((k, _hp(v)) for k, v in g.items() if k != "params"))
+                       for g in o.param_groups) for o in c.optimizers.values())
+    return mods, opts
+
+
+class TensorState:
+    """The state tensors of one call, with their arrays and grads, bindable to tracers."""
+
+    def __init__(self, c):
+        self.tensors = list(c.tensors.values())
+        self.grad_owners = [t for t in self.tensors if t._grad is not None or t._rg]
+
+    def signature(self):
+        """Shapes/dtypes/flags of the state: part of the cache key."""
+        return (tuple((t._a.shape, t._a.dtype, t._rg) for t in self.tensors),
+                tuple(None if t._grad is None else (t._grad.shape, t._grad._a.dtype)
+                      for t in self.grad_owners))
+
+    def arrays(self):
+        """(state arrays, grad arrays or None)."""
+        return ([t._a for t in self.tensors],
+                [None if t._grad is None else t._grad._arr() for t in self.grad_owners])
+
+    def bind(self, arrs, grads):
+        """Point every state tensor (and grad) at the given arrays (tracers inside a trace)."""
+        from .._tensor import wrap
+        for t, a in zip(self.tensors, arrs):
+            t._a = a
+            t._ver += 1  # NOTE: views of the state re-read their base
+        for t, g in zip(self.grad_owners, grads):
+            t._grad = None if g is None else wrap(g)
+
+    def read(self):
+        """The state's current arrays and grads (after the user's function ran)."""
+        return self.arrays()
+
+    def write_back(self, arrs, grads):
+        """Store the results of a compiled call into the state tensors (an in-place update)."""
+        from .._tensor import wrap
+        for t, a in zip(self.tensors, arrs):
+            if a is not t._a:
+                t._a = a
+                t._ver += 1
+        for t, g in zip(self.grad_owners, grads):
+            if g is None:
+                t._grad = None
+            elif t._grad is not None and t._grad._base is None and \
+                    t._grad._a.shape == g.shape:
+                t._grad._a = g  # NOTE: keep the grad Tensor's identity, like torch's in-place
+                t._grad._ver += 1
+            else:
+                t._grad = wrap(g)
