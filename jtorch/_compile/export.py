@@ -16,7 +16,8 @@ import numpy as np
 from . import state as S
 from .compiled import _flatten, make_pure
 
-__all__ = ["export_program", "Program", "save_program", "load_program", "PLATFORMS"]
+__all__ = ["export_program", "inference_program", "Program", "save_program",
+           "load_program", "PLATFORMS"]
 
 PLATFORMS = ("cpu", "cuda", "tpu")
 _FORMAT = "jtorch.export/1"
@@ -66,16 +67,15 @@ def _build(desc, tensors):
     return desc["const"]
 
 
-def export_program(fn, args, dynamic_batch=True, platforms=PLATFORMS):
-    """(jax.export.Exported, weights {name: array}, meta) for fn(*args) in no_grad mode; with
-    dynamic_batch, dim 0 of every tensor argument is the symbolic dimension `batch`."""
+def inference_program(fn, args):
+    """(program(state_arrays, input_arrays) -> output arrays, state arrays, state names, spec):
+    fn(*args) as a pure function in no_grad mode."""
     from .._tensor import Tensor
     from ..autograd import grad_mode
     args = tuple(args)
     if any(not isinstance(a, Tensor) for a in args):
         raise TypeError("export: example inputs must be Tensors")
-    c = S.collect(fn, args, {})
-    st = S.TensorState(c)
+    st = S.TensorState(S.collect(fn, args, {}))
     st.grad_owners = []  # NOTE: an exported program is inference: no .grad state
     leaves, treedef = _flatten((args, {}))
     pure, spec = make_pure(fn, leaves, treedef, st)
@@ -86,8 +86,14 @@ def export_program(fn, args, dynamic_batch=True, platforms=PLATFORMS):
             outs = pure(arrs, [], key, ins)[0]
             outs = outs[:len(outs) - len(spec["mutated"])]
             return [o for o in outs if o is not None]
-
     arrs, _ = st.arrays()
+    return program, arrs, _state_names(fn, st.tensors), spec
+
+
+def export_program(fn, args, dynamic_batch=True, platforms=PLATFORMS):
+    """(jax.export.Exported, weights {name: array}, meta) for fn(*args) in no_grad mode; with
+    dynamic_batch, dim 0 of every tensor argument is the symbolic dimension `batch`."""
+    program, arrs, names, spec = inference_program(fn, args)
     if dynamic_batch and args and all(a.dim() > 0 for a in args):
         b, = jax.export.symbolic_shape("batch")
         in_specs = [jax.ShapeDtypeStruct((b,) + tuple(a.shape[1:]), a._a.dtype) for a in args]
@@ -102,7 +108,6 @@ def export_program(fn, args, dynamic_batch=True, platforms=PLATFORMS):
         raise RuntimeError(f"export: the program could not be traced with a symbolic batch "
                            f"dimension ({type(e).__name__}: {e}); export with a fixed batch "
                            f"size instead (dynamic_batch=False)") from e
-    names = _state_names(fn, st.tensors)
     weights = {n: np.asarray(a) for n, a in zip(names, arrs)}
     meta = {"format": _FORMAT, "names": names, "n_inputs": len(args),
             "outputs": _describe(spec["kinds"], spec["tree"]),

@@ -1,0 +1,4 @@
+"""torch.nn: Module, Parameter, layers, functional, init."""
+from .parameter import *  # noqa: F401,F403
+from .modules import *  # noqa: F401,F403
+from . import functional, init, utils  # noqa: F401
