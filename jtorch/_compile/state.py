@@ -16,8 +16,15 @@ _MAX_DEPTH = 4
 
 
 def _is_tensor(x):
+    return isinstance(x, _Tensor)
+
+
+def _tensor_cls():
     from .._tensor import Tensor
-    return isinstance(x, Tensor)
+    return Tensor
+
+
+_Tensor = _tensor_cls()
 
 
 def _is_module(x):
