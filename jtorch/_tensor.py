@@ -20,9 +20,12 @@ class Tensor:
 
     # NOTE: _a: the array (possibly stale for a view; read it through _arr()); _base: the root
     # Tensor of a view, else None; _st: (strides, offset) of a view; _seen: the base version a
-    # view's _a reflects; _ver: the version counter of a root; _rg: requires_grad.
-    __slots__ = ("_a", "_base", "_st", "_seen", "_ver", "_rg", "_grad", "grad_fn", "_retain",
-                 "_hooks", "_out_idx", "__dict__", "__weakref__")
+    # view's _a reflects; _ver: the version counter of a root; _rg: requires_grad; _gfn: the
+    # grad_fn; _gv: for a view, the root's _ver its grad_fn was made at (None: a detach()/.data
+    # alias, -1: a view made in no_grad mode). As in torch, a view whose root was written since
+    # regenerates its grad_fn (AsStridedBackward0 over the root's graph) when it is read.
+    __slots__ = ("_a", "_base", "_st", "_seen", "_ver", "_rg", "_grad", "_gfn", "_gv",
+                 "_retain", "_hooks", "_out_idx", "__dict__", "__weakref__")
 
     def __new__(cls, *args, **kwargs):
         from ._ops.creation import _legacy_new
@@ -188,6 +191,19 @@ class Tensor:
         return self
 
     @property
+    def grad_fn(self):
+        b = self._base
+        if b is not None:
+            gv = self._gv
+            if gv is not None and gv >= 0 and gv != b._ver:
+                hooks.regen_view(self)
+        return self._gfn
+
+    @grad_fn.setter
+    def grad_fn(self, fn):
+        self._gfn = fn
+
+    @property
     def is_leaf(self):
         return self.grad_fn is None
 
@@ -240,8 +256,10 @@ class Tensor:
 
     def detach_(self):
         """Detach this tensor from the graph in place."""
-        self.grad_fn = None
+        self._gfn = None
         self._rg = False
+        if self._base is not None:
+            self._gv = None
         return self
 
     # ---- conversion to Python/NumPy --------------------------------------------------------
@@ -377,7 +395,8 @@ def wrap(a):
     t._ver = 0
     t._rg = False
     t._grad = None
-    t.grad_fn = None
+    t._gfn = None
+    t._gv = 0
     t._retain = False
     t._hooks = None
     return t
@@ -389,6 +408,7 @@ def make_view(out, src, strides, offset):
     out._base = root
     out._st = (strides, offset)
     out._seen = root._ver
+    out._gv = root._ver if hooks.mode is None or hooks.mode.enabled else -1
     return out
 
 
@@ -396,8 +416,11 @@ def _alias(t):
     """A tensor sharing t's storage and layout, outside autograd (detach / .data)."""
     out = wrap(t._arr())
     if t._base is None:
-        return make_view(out, t, _view.contiguous_strides(t._a.shape), 0)
-    return make_view(out, t, *t._st)
+        out = make_view(out, t, _view.contiguous_strides(t._a.shape), 0)
+    else:
+        out = make_view(out, t, *t._st)
+    out._gv = None  # NOTE: an alias outside autograd: writes through it never touch the graph
+    return out
 
 
 hooks.wrap = wrap

@@ -54,8 +54,9 @@ def inplace_from(self, r):
         from .pointwise import _to
         r = _to(r, sd)
     if hooks.rebase is not None:
-        hooks.rebase(self, r)
-    self._set_array(r._a)
+        hooks.rebase(self, r)  # NOTE: autograd's rebase_history; it also performs the write
+    else:
+        self._set_array(r._arr())
     return self
 
 

@@ -24,7 +24,8 @@ class hooks:
     # NOTE: the tape and the ops never import each other (DESIGN.md point 3): autograd sets
     # `record` here; dispatch calls it in exactly one place when an input requires grad.
     record = None
-    rebase = None      # (tensor, result) -> None: autograd bookkeeping for in-place writes
+    rebase = None      # (tensor, result) -> None: autograd bookkeeping + the in-place write
+    regen_view = None  # (view) -> None: remake a view's grad_fn after its base was rebased
     mode = None        # thread-local grad mode, set by autograd.grad_mode
     wrap = None        # array -> Tensor, set by _tensor
     tensor_cls = None  # the Tensor class, set by _tensor
@@ -34,7 +35,7 @@ class Op:
     """One registered op: a pure JAX function plus a per-statics cache of compiled callables."""
 
     __slots__ = ("name", "fn", "cache", "nout", "differentiable", "grad_name", "view",
-                 "nondiff_outputs", "__weakref__")
+                 "nondiff_outputs", "ag", "__weakref__")
 
     def __init__(self, name, fn, nout=1, differentiable=True, grad_name=None, view=None,
                  nondiff_outputs=()):
@@ -47,6 +48,7 @@ class Op:
         self.grad_name = grad_name or (name[:1].upper() + name[1:] + "Backward0")
         self.view = view  # None, or a function (shape, strides, offset, *statics) -> same
         self.nondiff_outputs = nondiff_outputs
+        self.ag = None  # NOTE: autograd's per-op metadata, filled on the first recording
 
     def compiled(self, statics):
         """The jitted callable for these static arguments (compiled once, then cached)."""
@@ -86,6 +88,16 @@ def scalar_array(v):
         pass
     except TypeError:  # unhashable
         raise TypeError(f"expected a Tensor or a number, got {t.__name__}") from None
+    # NOTE: concrete even when first seen inside a jit trace (jtorch.compile): a cached tracer
+    # would leak into every later call.
+    with jax.ensure_compile_time_eval():
+        a = _scalar_const(t, v)
+    if v == v and len(_SCALARS) < 4096:  # NOTE: NaN never hits a dict; don't fill with them
+        _SCALARS[key] = a
+    return a
+
+
+def _scalar_const(t, v):
     if t is bool or isinstance(v, np.bool_):
         a = jnp.asarray(bool(v))
     elif t is int or isinstance(v, np.integer):
@@ -99,8 +111,6 @@ def scalar_array(v):
         a = jnp.asarray(complex(v))
     else:
         raise TypeError(f"expected a Tensor or a number, got {t.__name__}")
-    if v == v and len(_SCALARS) < 4096:  # NOTE: NaN never hits a dict; don't fill with them
-        _SCALARS[key] = a
     return a
 
 

@@ -7,19 +7,42 @@ from . import graph
 from .engine import run_backward
 from .grad_mode import (enable_grad, inference_mode, is_grad_enabled,  # noqa: F401
                         is_inference_mode_enabled, no_grad, set_grad_enabled)
-from .graph import edge_of, rebase, record
+from .graph import edge_of, rebase, record, regen_view
 
 __all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
            "is_grad_enabled", "is_inference_mode_enabled", "graph"]
 
 hooks.record = record
 hooks.rebase = rebase
+hooks.regen_view = regen_view
 
 
 def _as_list(x):
     if x is None:
         return None
     return [x] if isinstance(x, Tensor) else list(x)
+
+
+_ONES = {}
+
+
+def _implicit_ones(t):
+    """ones_like(t) for an implicit scalar gradient; the array is cached per (shape, dtype,
+    placement) since JAX arrays are immutable (a fresh ones_like costs ~150 us per backward)."""
+    a = t._arr()
+    try:
+        key = (a.shape, a.dtype, a.sharding)
+        arr = _ONES.get(key)
+    except (AttributeError, TypeError):  # NOTE: a tracer (inside jit) has no concrete sharding
+        from .._ops.creation import ones_like
+        return ones_like(t)
+    if arr is None:
+        import jax
+        import numpy as np
+        arr = jax.device_put(np.ones(a.shape, a.dtype), a.sharding)
+        if len(_ONES) < 256:
+            _ONES[key] = arr
+    return hooks.wrap(arr)
 
 
 def _make_grads(outputs, grad_outputs):
@@ -33,7 +56,9 @@ def _make_grads(outputs, grad_outputs):
                 if not t.dtype.is_floating_point:
                     raise RuntimeError(f"grad can be implicitly created only for real scalar "
                                        f"outputs but got {t.dtype}")
-            g = ones_like(t)
+                g = _implicit_ones(t)
+            else:
+                g = ones_like(t)
         elif g.shape != t.shape:
             raise RuntimeError(f"Mismatch in shape: grad_output[0] has a shape of {g.shape} and "
                                f"output[0] has a shape of {t.shape}.")

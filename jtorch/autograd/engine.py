@@ -3,7 +3,8 @@ import jax.numpy as jnp
 
 from .._ops.registry import dispatch, hooks
 from .fused import try_fused_backward
-from .graph import AccumulateGrad, Node, edge_of, vjp_op
+from ._saved import NOSAVE
+from .graph import AccumulateGrad, Node, check_saved, edge_of, vjp_op
 
 __all__ = ["run_backward"]
 
@@ -26,13 +27,46 @@ def _topo(edges):
         if n in seen:
             continue
         seen.add(n)
-        for e in n.next_functions:
-            if e is not None:
+        for e in n._edges:
+            if e:
                 m = e[0]
                 deps[m] = deps.get(m, 0) + 1
                 if m not in seen:
                     stack.append(m)
     return deps
+
+
+def _prune(deps, targets):
+    """The nodes worth executing for grads of `targets` only (torch runs no others): those with
+    a path to a target node. Returns (executed set, dependency counts over the kept edges)."""
+    parents = {}
+    for n in deps:
+        for e in n._edges:
+            if e:
+                parents.setdefault(e[0], []).append(n)
+    execute = set()
+    stack = list(targets)
+    while stack:
+        m = stack.pop()
+        for p in parents.get(m, ()):
+            if p not in execute:
+                execute.add(p)
+                stack.append(p)
+    keep = execute | set(targets)
+    new = {n: 0 for n in deps if n in keep}
+    for n in execute:
+        for e in n._edges:
+            if e and e[0] in keep:
+                new[e[0]] += 1
+    return execute, new
+
+
+def _free(node):
+    """Drop a node's saved arrays after a backward without retain_graph (torch frees them); an
+    op whose torch backward saves nothing keeps them, so a second backward works as in torch."""
+    if node.op.name not in NOSAVE:
+        node.arrs = None
+        node.inputs = None
 
 
 def _add(a, b, create_graph):
@@ -48,11 +82,11 @@ def _proxy(node, i, wrap):
     t = node.inputs[i]
     if not isinstance(t, hooks.tensor_cls):
         return t
-    e = node.next_functions[i]
-    if e is None or (isinstance(e[0], AccumulateGrad) and t._a is node.arrs[i]):
+    e = node._edges[i]
+    if not e or (isinstance(e[0], AccumulateGrad) and t._a is node.arrs[i]):
         return t
     p = wrap(node.arrs[i])
-    if e is not None:
+    if e:
         if isinstance(e[0], AccumulateGrad):
             p.__dict__["_accumulate"] = e[0]
             p._rg = True
@@ -82,6 +116,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
         gv = g if create_graph else g._arr()
         slot[e[1]] = _add(slot.get(e[1]), gv, create_graph)
     want = None
+    execute = None
     captured = {}
     if inputs is not None:
         want = {}
@@ -89,6 +124,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
             e = edge_of(t)
             if e is not None:
                 want.setdefault((e[0], e[1]), []).append(k)
+        execute, deps = _prune(deps, {n for n, _ in want})
     ready = [n for n, d in deps.items() if d == 0]
     prev_mode = hooks.mode.enabled
     hooks.mode.enabled = bool(create_graph)
@@ -104,18 +140,25 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                 if cts:
                     _accumulate(node, cts[0], create_graph, accumulate and want is None, wrap, T)
                 continue
+            if execute is not None and node not in execute:
+                continue  # NOTE: a requested non-leaf input whose own graph is not needed
             cts = _run_pre_hooks(node, cts, wrap, create_graph)
             grads = _apply(node, cts, create_graph, wrap)
             if node._hooks:
                 for h in node._hooks:
                     h(grads, cts)
             if not retain_graph:
-                node.arrs = None
-                node.inputs = None
-            for e, g in zip(node.next_functions, grads):
-                if e is None:
+                if node.__class__ is Node:
+                    _free(node)
+                else:
+                    node.arrs = None
+                    node.inputs = None
+            for e, g in zip(node._edges, grads):
+                if not e:
                     continue
                 m, idx = e
+                if m not in deps:
+                    continue  # NOTE: pruned: leads to no requested input
                 if g is not None:
                     slot = buf.setdefault(m, {})
                     slot[idx] = _add(slot.get(idx), g, create_graph)
@@ -174,7 +217,8 @@ def _apply(node, cts, create_graph, wrap):
         return node.apply_backward(cts, create_graph)
     if node.arrs is None:
         raise RuntimeError(_FREED)
-    need = tuple(e is not None for e in node.next_functions)
+    check_saved(node)
+    need = tuple(bool(e) for e in node._edges)
     kinds = tuple(a[1].kind for a in node.out_avals)
     vop = vjp_op(node.op, node.statics, need, kinds)
     nout = len(node.out_avals)

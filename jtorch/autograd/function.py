@@ -10,7 +10,7 @@ import numpy as np
 
 from .._ops._common import torch_name
 from .._ops.registry import Op, dispatch, hooks
-from .graph import Node, edge_of
+from .graph import Node, edge_of, torch_edges
 
 __all__ = ["Function", "FunctionCtx", "BackwardCFunction", "once_differentiable",
            "InplaceFunction"]
@@ -81,9 +81,8 @@ class FunctionCtx:
                     f"one of the variables needed for gradient computation has been modified by "
                     f"an inplace operation: [torch.{torch_name(t.dtype)}Tensor {list(t.shape)}]"
                     f"{where} is at version {t._version}; expected version {v} instead. Hint: "
-                    f"the backtrace further above can point to the operation that failed to "
-                    f"compute its gradient. The variable in question was changed in there or "
-                    f"anywhere later. Good luck!")
+                    f"enable anomaly detection to find the operation that failed to compute its "
+                    f"gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False).")
         return saved
 
     saved_variables = saved_tensors
@@ -102,6 +101,10 @@ class BackwardCFunction(FunctionCtx):
     def name(self):
         """torch's name for this node, e.g. 'MyFnBackward'."""
         return type(self).__name__
+
+    @property
+    def next_functions(self):
+        return torch_edges(self._edges)
 
     @property
     def arrs(self):
@@ -154,7 +157,7 @@ class BackwardCFunction(FunctionCtx):
                                    f"input was not a Variable")
         for k, pos in enumerate(self._tensor_pos):
             g = res[pos]
-            if g is None or self.next_functions[k] is None:
+            if g is None or self._edges[k] is None:
                 out.append(None)
                 continue
             if not isinstance(g, T):
@@ -310,7 +313,7 @@ def _apply(cls, args, kwargs):
     ctx._in_meta = [(tuple(args[i]._a.shape), args[i]._a.dtype) for i in tensor_pos]
     # NOTE: the edges are taken before dirty inputs are rebased onto this node; one per Tensor
     # argument, None where it needs no grad (the engine's convention; torch shows (None, 0)).
-    ctx.next_functions = tuple(edge_of(args[i]) for i in tensor_pos)
+    ctx._edges = tuple(edge_of(args[i]) for i in tensor_pos)
     ctx.inputs = None
     arg_ids = {id(args[i]) for i in tensor_pos}
     new, avals = [], []

@@ -8,7 +8,8 @@ Functions, no create_graph); otherwise the engine walks node by node.
 """
 import jax
 
-from .graph import AccumulateGrad, Node, vjp_op
+from ._saved import NOSAVE
+from .graph import AccumulateGrad, Node, check_saved, vjp_op
 
 __all__ = ["try_fused_backward"]
 
@@ -29,8 +30,8 @@ def _plan(root_edges, deps):
                 or n.arrs is None:
             return None
         order.append(n)
-        for e in n.next_functions:
-            if e is not None:
+        for e in n._edges:
+            if e:
                 m = e[0]
                 deps[m] -= 1
                 if deps[m] == 0:
@@ -44,26 +45,29 @@ def try_fused_backward(root_edges, root_cts, deps, retain_graph, wrap):
     if order is None:
         return False
     index = {n: i for i, n in enumerate(order)}
+    # NOTE: the cache key holds only (op, statics, edges, output kinds) per node; the compiled
+    # VJP ops are looked up on a miss only (per-node lookups cost ~10 us a step otherwise).
     struct = []
     arrs = []
     leaves = []
     for n in order:
         if n.__class__ is AccumulateGrad:
             g = n.variable._grad
-            struct.append(("acc", g is not None))
+            struct.append(g is not None)
             leaves.append(n)
             arrs.append((g._arr(),) if g is not None else ())
             continue
-        need = tuple(e is not None for e in n.next_functions)
-        kinds = tuple(a[1].kind for a in n.out_avals)
-        edges = tuple(None if e is None else (index[e[0]], e[1]) for e in n.next_functions)
-        struct.append((vjp_op(n.op, n.statics, need, kinds), len(kinds), need, edges))
-        arrs.append(tuple(n.arrs))
+        if n._saved is not None or n._outref is not None:
+            check_saved(n)
+        struct.append((n.op, n.statics, tuple((index[e[0]], e[1]) if e else None
+                                              for e in n._edges),
+                       tuple(a[1].kind for a in n.out_avals)))
+        arrs.append(n.arrs)
     roots = tuple((index[e[0]], e[1]) for e in root_edges if e is not None)
     key = (tuple(struct), roots)
     fn = _CACHE.get(key)
     if fn is None:
-        fn = _CACHE[key] = jax.jit(_build(struct, roots))
+        fn = _CACHE[key] = jax.jit(_build(_expand(struct), roots))
     cts = [c for e, c in zip(root_edges, root_cts) if e is not None]
     out = fn(arrs, cts)
     for acc, g in zip(leaves, out):
@@ -72,10 +76,23 @@ def try_fused_backward(root_edges, root_cts, deps, retain_graph, wrap):
             t._grad = wrap(g)
     if not retain_graph:
         for n in order:
-            if n.__class__ is Node:
+            if n.__class__ is Node and n.op.name not in NOSAVE:
                 n.arrs = None
                 n.inputs = None
     return True
+
+
+def _expand(struct):
+    """The cache key's per-node entries -> what _build runs (leaf flags, compiled VJP ops)."""
+    out = []
+    for s in struct:
+        if s is True or s is False:
+            out.append(("acc", s))
+            continue
+        o, statics, edges, kinds = s
+        need = tuple(e is not None for e in edges)
+        out.append((vjp_op(o, statics, need, kinds), len(kinds), need, edges))
+    return out
 
 
 def _build(struct, roots):
