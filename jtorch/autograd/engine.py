@@ -4,7 +4,7 @@ import jax.numpy as jnp
 from .._ops.registry import dispatch, hooks
 from .fused import try_fused_backward
 from ._saved import NOSAVE
-from .graph import AccumulateGrad, Node, check_saved, edge_of, vjp_op
+from .graph import AccumulateGrad, Node, check_saved, edge_of, grad_kind, vjp_op
 
 __all__ = ["run_backward"]
 
@@ -219,7 +219,7 @@ def _apply(node, cts, create_graph, wrap):
         raise RuntimeError(_FREED)
     check_saved(node)
     need = tuple(bool(e) for e in node._edges)
-    kinds = tuple(a[1].kind for a in node.out_avals)
+    kinds = tuple(grad_kind(a[1]) for a in node.out_avals)
     vop = vjp_op(node.op, node.statics, need, kinds)
     nout = len(node.out_avals)
     if create_graph:

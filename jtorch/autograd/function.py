@@ -10,7 +10,7 @@ import numpy as np
 
 from .._ops._common import torch_name
 from .._ops.registry import Op, dispatch, hooks
-from .graph import Node, edge_of, torch_edges
+from .graph import Node, edge_of, grad_kind, torch_edges
 
 __all__ = ["Function", "FunctionCtx", "BackwardCFunction", "once_differentiable",
            "InplaceFunction"]
@@ -28,7 +28,7 @@ def _T():
 
 
 def _inexact(dtype):
-    return dtype.kind in "fc"
+    return grad_kind(dtype) in "fc"
 
 
 def _is_tracer(t):

@@ -9,7 +9,7 @@ Functions, no create_graph); otherwise the engine walks node by node.
 import jax
 
 from ._saved import NOSAVE
-from .graph import AccumulateGrad, Node, check_saved, vjp_op
+from .graph import AccumulateGrad, Node, check_saved, grad_kind, vjp_op
 
 __all__ = ["try_fused_backward"]
 
@@ -61,7 +61,7 @@ def try_fused_backward(root_edges, root_cts, deps, retain_graph, wrap):
             check_saved(n)
         struct.append((n.op, n.statics, tuple((index[e[0]], e[1]) if e else None
                                               for e in n._edges),
-                       tuple(a[1].kind for a in n.out_avals)))
+                       tuple(grad_kind(a[1]) for a in n.out_avals)))
         arrs.append(n.arrs)
     roots = tuple((index[e[0]], e[1]) for e in root_edges if e is not None)
     key = (tuple(struct), roots)

@@ -17,6 +17,12 @@ __all__ = ["Node", "AccumulateGrad", "record", "rebase", "regen_view", "edge_of"
 _INEXACT = frozenset("fc")  # NOTE: dtype kinds that carry gradients (floating, complex)
 
 
+def grad_kind(dtype):
+    """dtype.kind, except 'f' for bfloat16 (an ml_dtypes 'V' kind that is floating point)."""
+    k = dtype.kind
+    return "f" if k == "V" and dtype.name == "bfloat16" else k
+
+
 def torch_edges(edges):
     """torch's next_functions from the tape's per-argument edges: one (node, input_nr) pair per
     Tensor input ((None, 0) where it needs no grad); non-Tensor arguments (False) are left out."""
@@ -135,7 +141,7 @@ def record(o, statics, args, arrs, res):
     for a in args:
         if isinstance(a, T):
             e = edge_of(a)
-            if e is None and excl and a._a.dtype.kind not in _INEXACT:
+            if e is None and excl and grad_kind(a._a.dtype) not in _INEXACT:
                 e = False  # NOTE: an index/mask/condition argument: no edge in torch's graph
             edges.append(e)
         else:
@@ -166,7 +172,7 @@ def record(o, statics, args, arrs, res):
     for i, r in enumerate(outs):
         a = r._a
         avals.append((a.shape, a.dtype))
-        if a.dtype.kind in _INEXACT and i not in o.nondiff_outputs:
+        if grad_kind(a.dtype) in _INEXACT and i not in o.nondiff_outputs:
             r._gfn = node
             r._out_idx = i
             r._rg = True
