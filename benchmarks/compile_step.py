@@ -71,6 +71,47 @@ def _jax_step(jax, jnp):
     return step
 
 
+def _resnet(lib):
+    """A small ResNet-style CNN (conv-bn-relu stem, two residual blocks, pooling, linear)."""
+    nn = lib.nn
+
+    class Block(nn.Module):
+        def __init__(self, c):
+            super().__init__()
+            self.c1, self.b1 = nn.Conv2d(c, c, 3, padding=1, bias=False), nn.BatchNorm2d(c)
+            self.c2, self.b2 = nn.Conv2d(c, c, 3, padding=1, bias=False), nn.BatchNorm2d(c)
+
+        def forward(self, x):
+            return lib.relu(x + self.b2(self.c2(lib.relu(self.b1(self.c1(x))))))
+
+    lib.manual_seed(0)
+    return nn.Sequential(nn.Conv2d(3, 32, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(32),
+                         nn.ReLU(), Block(32), nn.MaxPool2d(2), Block(32),
+                         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(32, 10)).eval()
+
+
+def _cnn_row(torch, jtorch, budget):
+    tm, jm = _resnet(torch), _resnet(jtorch)
+    jm.load_state_dict({k: jtorch.tensor(v.numpy()) for k, v in tm.state_dict().items()})
+    xa = np.random.default_rng(2).standard_normal((32, 3, 64, 64)).astype(np.float32)
+    px, jx = torch.from_numpy(xa), jtorch.tensor(xa)
+    sm = jtorch.jit.script(jm)
+    with torch.no_grad(), jtorch.no_grad():
+        sm(jx)
+        err = float(np.abs(sm(jx).numpy() - tm(px).numpy()).max())
+
+        def run_script():
+            sm(jx)._a.block_until_ready()
+
+        def run_torch():
+            tm(px)
+        res = compare({"script": run_script, "torch": run_torch}, budget)
+    return dict(name="jit.script ResNet-style CNN inference", size="b32 3x64x64", bar=None,
+                jtorch_us=res["script"], jax_us=None, torch_us=res["torch"],
+                ratios={"jax": None, "torch": res.ratio("script", "torch")},
+                note=f"max |jtorch - torch| = {err:.2e}")
+
+
 def run(quick=False):
     import jax
     import jax.numpy as jnp
@@ -103,7 +144,7 @@ def run(quick=False):
     note = f"first compiled call (trace+compile) {first_s:.2f} s (bar <= {first_bar:g} s: " \
            f"{'PASS' if first_s <= first_bar else 'FAIL'})"
     base = {"size": "784-256-256-10 b64", "jax_us": res["jax"], "torch_us": res["torch"]}
-    return [
+    return [_cnn_row(torch, jtorch, budget)] + [
         dict(base, name="compiled step vs jax.jit+optax", jtorch_us=res["compiled"], bar=1.15,
              bar_vs="jax", note=note,
              ratios={"jax": res.ratio("compiled", "jax"), "torch": res.ratio("compiled", "torch")},

@@ -11,6 +11,8 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
+from ._ops.registry import scalar_array
+
 __all__ = ["contiguous_strides", "view_strides", "is_contiguous", "read", "write"]
 
 
@@ -82,17 +84,19 @@ def _index(shape, strides, offset):
     return idx
 
 
+# NOTE: the offset is a runtime argument, not a compile-time constant: views at many offsets
+# (x[i] for every i) share one compiled reader/writer per (shape, strides).
 @functools.lru_cache(maxsize=1024)
-def _reader(shape, strides, offset):
-    def f(base):
+def _reader(shape, strides):
+    def f(base, offset):
         flat = base.reshape(-1)
         return flat.at[_index(shape, strides, offset)].get(mode="promise_in_bounds")
     return jax.jit(f)
 
 
 @functools.lru_cache(maxsize=1024)
-def _writer(shape, strides, offset):
-    def f(base, new):
+def _writer(shape, strides):
+    def f(base, new, offset):
         flat = base.reshape(-1)
         idx = _index(shape, strides, offset).reshape(-1)
         out = flat.at[idx].set(new.reshape(-1).astype(base.dtype), mode="promise_in_bounds")
@@ -102,9 +106,9 @@ def _writer(shape, strides, offset):
 
 def read(base_arr, shape, strides, offset):
     """The view's current values from its base's array."""
-    return _reader(tuple(shape), strides, offset)(base_arr)
+    return _reader(tuple(shape), strides)(base_arr, scalar_array(int(offset)))
 
 
 def write(base_arr, new, strides, offset):
     """The base's new array after writing `new` into the view."""
-    return _writer(tuple(new.shape), strides, offset)(base_arr, new)
+    return _writer(tuple(new.shape), strides)(base_arr, new, scalar_array(int(offset)))
