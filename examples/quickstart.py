@@ -45,4 +45,40 @@ print(m, tuple(m.shape))
 print(torch.matmul(a, a.T).tolist())
 print(a.tolist(), b.tolist())
 
+# A small model trained with autograd, an optimizer and a DataLoader
+import io
+
+import torch.nn as nn
+import torch.nn.functional as F
+from torch.utils.data import DataLoader, TensorDataset
+
+X = torch.linspace(-1, 1, 64).unsqueeze(1)
+Y = 3 * X - 0.5
+loader = DataLoader(TensorDataset(X, Y), batch_size=16, shuffle=True)
+model = nn.Sequential(nn.Linear(1, 8), nn.Tanh(), nn.Linear(8, 1))
+print(model)
+opt = torch.optim.Adam(model.parameters(), lr=0.05)
+first = None
+for epoch in range(30):
+    for xb, yb in loader:
+        opt.zero_grad()
+        loss = F.mse_loss(model(xb), yb)
+        loss.backward()
+        opt.step()
+    first = loss.item() if first is None else first
+print("batches per epoch:", len(loader), "loss went down:", loss.item() < first)
+
+# Checkpoints in PyTorch's format
+buf = io.BytesIO()
+torch.save(model.state_dict(), buf)
+buf.seek(0)
+state = torch.load(buf)
+print(sorted(state), state["0.weight"].shape)
+
+# The same model compiled into one program
+compiled = torch.compile(model)
+with torch.no_grad():
+    same = [torch.allclose(compiled(X), model(X), atol=1e-6) for _ in range(3)]
+print("compiled matches eager:", all(same))
+
 print("quickstart OK")
