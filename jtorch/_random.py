@@ -46,6 +46,15 @@ class Generator:
 
     def set_state(self, new_state):
         """Restore a state from get_state()."""
+        from ._tensor import Tensor
+        if not isinstance(new_state, Tensor):
+            raise TypeError(f"expected a torch.ByteTensor, but got {type(new_state).__name__}")
+        if new_state.dtype._name != "uint8":
+            raise TypeError("RNG state must be a torch.ByteTensor")
+        if new_state.numel() != 8:
+            # NOTE: jtorch's state is the 8-byte JAX PRNG key, not torch's 5056-byte mt19937 state.
+            raise RuntimeError(f"Expected a jtorch generator state of size 8 but found the input "
+                               f"RNG state size to be {new_state.numel()}")
         arr = np.asarray(new_state._arr()).astype(np.uint8)
         self._key = jnp.asarray(arr.view(np.uint32))
         return self

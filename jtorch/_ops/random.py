@@ -155,6 +155,9 @@ OPS["normal"] = _NORMAL
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None,
            device=None, requires_grad=False, pin_memory=False):
     """Normal samples with tensor or float mean/std (torch.normal's overloads)."""
+    if size is not None and (isinstance(mean, Tensor) or isinstance(std, Tensor)):
+        raise TypeError("normal() received an invalid combination of arguments - got "
+                        "(Tensor, Tensor, size=tuple), but expected a float mean and std")
     if not isinstance(mean, Tensor) and not isinstance(std, Tensor):
         if size is None:
             raise TypeError("normal() received an invalid combination of arguments - got "
@@ -170,8 +173,24 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
         a = _concrete(std)
         if a is not None and builtins.bool((a < 0).any()):
             raise RuntimeError("normal expects all elements of std >= 0.0")
+    for x in (mean, std):
+        if isinstance(x, Tensor) and x.dtype._cat != 2:
+            raise NotImplementedError(f"\"normal_kernel_cpu\" not implemented for "
+                                      f"'{torch_name(x.dtype)}'")
+    if isinstance(mean, Tensor) and isinstance(std, Tensor):
+        _check_broadcast(tuple(mean.shape), tuple(std.shape))
     key = wrap(R.next_key(generator))
     return dispatch(_NORMAL, (key, mean, std))
+
+
+def _check_broadcast(a, b):
+    """torch's broadcast error for two shapes."""
+    n = builtins.max(len(a), len(b))
+    pa, pb = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
+    for i in range(n - 1, -1, -1):
+        if pa[i] != pb[i] and 1 not in (pa[i], pb[i]):
+            raise RuntimeError(f"The size of tensor a ({pa[i]}) must match the size of tensor b "
+                               f"({pb[i]}) at non-singleton dimension {i}")
 
 
 def _bernoulli_fn(key, p):
@@ -245,4 +264,25 @@ _POISSON = Op("poisson", lambda key, rate: jax.random.poisson(key, rate, rate.sh
 
 def poisson(input, generator=None):
     """Poisson samples with rates `input`."""
+    if input.dtype._cat != 2:
+        raise NotImplementedError(f"\"poisson_cpu\" not implemented for "
+                                  f"'{torch_name(input.dtype)}'")
+    a = _concrete(input)  # NOTE: torch validates the rates; cheap only on CPU
+    if a is not None and not builtins.bool((a >= 0).all()):
+        raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
     return dispatch(_POISSON, (wrap(R.next_key(generator)), input))
+
+
+def _bernoulli_method(self, p=None, *, generator=None):
+    """Tensor.bernoulli: 0/1 samples with probabilities self (or the scalar p)."""
+    return bernoulli(self, p, generator=generator)
+
+
+def _multinomial_method(self, num_samples, replacement=False, *, generator=None):
+    """Tensor.multinomial."""
+    return multinomial(self, num_samples, replacement, generator=generator)
+
+
+Tensor.bernoulli = _bernoulli_method
+Tensor.multinomial = _multinomial_method
+from . import _random_inplace  # noqa: E402,F401  (binds Tensor.uniform_, normal_, ...)
