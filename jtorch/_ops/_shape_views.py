@@ -416,8 +416,71 @@ def basic_index_fn(index, x):
     return x[idx] if idx else x
 
 
-_SLICE = _reg("slice", basic_index_fn, grad_name="SliceBackward0")
-_SELECT = _reg("select", basic_index_fn, grad_name="SelectBackward0")
+def split_basic(index, shape):
+    """(struct, starts) of a static basic index: the positions of its ints and slice starts
+    become runtime ints, so x[i] / x[i:i+k] for every i share one compiled program."""
+    struct, starts = [], []
+    d = 0
+    for e in index:
+        if e is None:
+            struct.append(None)
+            continue
+        n = shape[d]
+        d += 1
+        if type(e) is tuple:
+            start, stop, step = slice(*e).indices(n)
+            size = len(range(start, stop, step))
+            if start == 0 and size == n and step == 1:
+                struct.append(("f",))  # NOTE: a full slice needs no runtime start
+                continue
+            struct.append(("s", size, step))
+            starts.append(start if size else 0)
+        else:
+            struct.append(("i",))
+            starts.append(e + n if e < 0 else e)
+    return tuple(struct), tuple(starts)
+
+
+def dyn_basic_fn(struct, x, *starts):
+    """x indexed by split_basic's (struct, starts): one dynamic_slice, then strides/reshape."""
+    begin, sizes, steps, out_shape = [], [], [], []
+    k = 0
+    for e in struct:
+        if e is None:
+            out_shape.append(1)
+            continue
+        d = len(begin)
+        if e[0] == "f":
+            begin.append(0)
+            sizes.append(x.shape[d])
+            steps.append(1)
+            out_shape.append(x.shape[d])
+            continue
+        begin.append(starts[k])
+        k += 1
+        if e[0] == "i":
+            sizes.append(1)
+            steps.append(1)
+        else:
+            _, size, step = e
+            sizes.append((size - 1) * step + 1 if size else 0)
+            steps.append(step)
+            out_shape.append(size)
+    rest = list(x.shape[len(begin):])
+    y = lax.dynamic_slice(x, begin + [0] * len(rest), sizes + rest) if k else x
+    if any(s != 1 for s in steps):
+        y = y[tuple(slice(None, None, s) for s in steps)]
+    return y.reshape(tuple(out_shape) + tuple(rest))
+
+
+def basic_view(o, t, index, strides, offset):
+    """Dispatch basic-index view op `o` (statics: the struct; args: the runtime starts)."""
+    struct, starts = split_basic(index, t._a.shape)
+    return make_view(dispatch(o, (t,) + starts, (struct,)), t, tuple(strides), offset)
+
+
+_SLICE = _reg("slice", dyn_basic_fn, grad_name="SliceBackward0")
+_SELECT = _reg("select", dyn_basic_fn, grad_name="SelectBackward0")
 
 
 def narrow(input, dim, start, length):
@@ -439,7 +502,7 @@ def narrow(input, dim, start, length):
         raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
     st, off = layout(input)
     index = ((None, None, None),) * d + ((start, start + length, 1),)
-    return mkview(_SLICE, input, (index,), st, off + start * st[d])
+    return basic_view(_SLICE, input, index, st, off + start * st[d])
 
 
 def select(input, dim, index):
@@ -456,7 +519,7 @@ def select(input, dim, index):
         index += sh[d]
     st, off = layout(input)
     key = ((None, None, None),) * d + (index,)
-    return mkview(_SELECT, input, (key,), st[:d] + st[d + 1:], off + index * st[d])
+    return basic_view(_SELECT, input, key, st[:d] + st[d + 1:], off + index * st[d])
 
 
 _DIAGONAL = _reg("diagonal", lambda o, d1, d2, x: jnp.diagonal(x, o, d1, d2),

@@ -11,6 +11,7 @@ import warnings
 
 import jax
 import jax.numpy as jnp
+from jax import lax
 import numpy as np
 
 from .. import _dtype as D
@@ -19,7 +20,10 @@ from . import _index_ops
 from ._common import inplace_from, make_inplace, torch_name, unwrap_out
 from ._index_ops import *  # noqa: F401,F403
 from ._index_ops import _at_add, _bshape, _oob_check, _raise_oob
-from ._shape_views import _SELECT, _SLICE, _reg, basic_index_fn, expand, layout
+from ._shape_views import (
+    _SELECT, _SLICE, _reg, basic_index_fn, basic_view, dyn_basic_fn, expand, layout,
+    split_basic,
+)
 from .shape import unbind
 from .registry import dispatch
 
@@ -27,8 +31,8 @@ __all__ = list(_index_ops.__all__) + ["masked_fill", "masked_select", "index_put
                                       "argwhere"]
 
 _Tracer = jax.core.Tracer
-_UNSQ = _reg("unsqueeze_index", basic_index_fn, grad_name="UnsqueezeBackward0")
-_ALIAS_IDX = _reg("alias_index", basic_index_fn, grad_name="AliasBackward0")
+_UNSQ = _reg("unsqueeze_index", dyn_basic_fn, grad_name="UnsqueezeBackward0")
+_ALIAS_IDX = _reg("alias_index", dyn_basic_fn, grad_name="AliasBackward0")
 _BASIC_OPS = {"i": _SELECT, "s": _SLICE, "n": _UNSQ, None: _ALIAS_IDX}
 _FULL = (None, None, None)
 
@@ -289,7 +293,7 @@ def getitem(self, idx):
     """Tensor.__getitem__ with torch's rules; basic indexing returns a view."""
     p = _plan(self, idx)
     if not p.spec:
-        return make_view(dispatch(p.op, (self,), (p.basic,)), self, p.strides, p.offset)
+        return basic_view(p.op, self, p.basic, p.strides, p.offset)
     out, check = dispatch(_INDEX, (self,) + tuple(p.args), (p.basic, p.spec, p.sizes))
     _raise_adv_oob(check, p)
     return out
@@ -354,6 +358,30 @@ def _setitem_fn(basic, spec, sizes, accumulate, strict, x, val, *idx):
 
 _COPY_SLICES = _reg("copy_slices", _setitem_fn, nout=2, nondiff_outputs=(1,),
                     grad_name="CopySlices")
+
+
+def _set_basic_fn(struct, x, val, *starts):
+    """x with val written at a unit-step basic index whose starts are runtime ints."""
+    region = dyn_basic_fn(struct, x, *starts)
+    v = _prep_value(val, x.dtype, region.shape, False)
+    shape, d = [], 0
+    for e in struct:
+        if e is None:
+            continue
+        shape.append(x.shape[d] if e[0] == "f" else 1 if e[0] == "i" else e[1])
+        d += 1
+    begin, k = [], 0
+    for e in struct:
+        if e is not None:
+            begin.append(0 if e[0] == "f" else starts[k])
+            k += e[0] != "f"
+    rest = list(x.shape[len(shape):])
+    upd = v.reshape(tuple(shape) + tuple(rest))
+    return lax.dynamic_update_slice(x, upd, begin + [0] * len(rest))
+
+
+# NOTE: x[i] = v / x[i:j] = v in a loop: one compiled program for every i (starts are runtime).
+_SET_BASIC = _reg("copy_slices_basic", _set_basic_fn, grad_name="CopySlices")
 _INDEX_PUT = _reg("index_put", _setitem_fn, nout=2, nondiff_outputs=(1,),
                   grad_name="IndexPutBackward0")
 
@@ -370,6 +398,10 @@ def setitem(self, idx, value):
         raise RuntimeError("unsupported operation: more than one element of the written-to tensor "
                            "refers to a single memory location. Please clone() the tensor before "
                            "performing the operation.")
+    if not p.spec and all(type(e) is not tuple or e[2] in (None, 1) for e in p.basic):
+        struct, starts = split_basic(p.basic, self._a.shape)
+        inplace_from(self, dispatch(_SET_BASIC, (self, value) + starts, (struct,)))
+        return
     o = _INDEX_PUT if p.spec else _COPY_SLICES
     new, check = dispatch(o, (self, value) + tuple(p.args),
                           (p.basic, p.spec, p.sizes, False, isinstance(value, Tensor)))

@@ -12,7 +12,8 @@ NOSAVE = frozenset({
     "add", "add_alpha", "sub", "sub_alpha", "neg", "sum", "sum_dim", "mean", "mean_dim", "view",
     "_reshape_copy", "expand", "permute", "transpose", "t", "squeeze0", "squeeze1", "squeeze2",
     "unsqueeze", "unsqueeze_index", "select", "slice", "clone", "cat", "stack", "split",
-    "split_with_sizes", "unbind", "flip", "roll", "repeat", "copy_slices", "diagonal", "tril",
+    "split_with_sizes", "unbind", "flip", "roll", "repeat", "copy_slices", "copy_slices_basic",
+    "diagonal", "tril",
     "triu", "_to_copy", "_to_device", "positive", "alias_index", "tensor_split", "cumsum",
     "copy_", "fill_", "as_strided", "trace", "rot90", "floor", "ceil", "round", "trunc", "sign",
     "_copy_slices", "_view_of_base", "_alias", "conj", "_conj_mH",
@@ -74,7 +75,8 @@ def _copy_slices_name(args, T):
 
 
 NAMERS = {"pow": _pow_name, "sub": _sub_name, "sub_alpha": _sub_name, "div": _div_name,
-          "clamp": _clamp_name, "copy_slices": _copy_slices_name}
+          "clamp": _clamp_name, "copy_slices": _copy_slices_name,
+          "copy_slices_basic": _copy_slices_name}
 
 # NOTE: the argument positions where torch wraps a Python number into a Tensor input (not
 # alpha; not the number of `number - t`, which is rsub's Scalar overload).

@@ -200,7 +200,8 @@ def _gather_fn(shape, strides, offset, base):
     return base.reshape(-1).at[_view._index(shape, strides, offset)].get(mode="promise_in_bounds")
 
 
-def _scatter_fn(shape, strides, offset, base, src):
+def _scatter_fn(shape, strides, base, src, offset):
+    # NOTE: the offset is a runtime int: writes into views at many offsets share one program
     idx = _view._index(shape, strides, offset).reshape(-1)
     flat = base.reshape(-1).at[idx].set(src.reshape(-1).astype(base.dtype),
                                         mode="promise_in_bounds")
@@ -262,7 +263,7 @@ def rebase(self, r):
             if r._rg:
                 _exempt_self(r, self)
             strides, offset = self._st
-            new = dispatch(_COPY_SLICES, (b, r), (tuple(ra.shape), strides, offset))
+            new = dispatch(_COPY_SLICES, (b, r, int(offset)), (tuple(ra.shape), strides))
             b._gfn = new._gfn
             b._out_idx = 0
             b._rg = True
