@@ -8,13 +8,16 @@ functions JAX differentiates wrongly at 0 (i0) and torch's digamma(0) = -inf.
 Tangents arrive as symbolic zeros where an input needs no derivative, so an inf/nan partial of
 one input never leaks into another input's derivative (nan * 0) in forward mode.
 """
+import functools
+import math
+
 import jax
 import jax.numpy as jnp
 import jax.scipy.special as jss
 from jax.custom_derivatives import SymbolicZero
 
 __all__ = ["abs_", "fmax", "fmin", "pow_", "atan2", "hypot", "copysign", "xlogy", "digamma",
-           "lgamma", "i0", "logit"]
+           "lgamma", "i0", "logit", "hurwitz_zeta", "polygamma"]
 
 
 def _lin(out, *terms):
@@ -86,7 +89,52 @@ def _digamma(x):
     return jnp.where(x == 0, jnp.copysign(jnp.inf, -x).astype(x.dtype), jss.digamma(x))
 
 
-digamma = _rule(_digamma, lambda out, x: (jss.polygamma(1, x),))
+def _hurwitz_zeta(s, q):
+    """torch's zeta(s, q) (Cephes): also for negative non-integer q, via
+    zeta(s, q) = sum_{i<k} (q + i)**-s + zeta(s, q + k) (JAX's zeta assumes q > 0)."""
+    k = jnp.where(q < 0, jnp.ceil(-q), 0)
+    kmax = jnp.max(k) if k.size else jnp.zeros((), k.dtype)
+
+    def body(state):
+        i, acc = state
+        live = i < k
+        t = jnp.where(live, q + i, 1)
+        return i + 1, acc + jnp.where(live, t ** -s, 0)
+    _, acc = jax.lax.while_loop(lambda st: st[0] < kmax, body,
+                                (jnp.zeros((), q.dtype), jnp.zeros(jnp.broadcast_shapes(
+                                    jnp.shape(s), jnp.shape(q)), q.dtype)))
+    z = acc + jss.zeta(s, q + k)
+    neg_int = (q <= 0) & (q == jnp.floor(q))
+    z = jnp.where(neg_int, jnp.inf, z)
+    z = jnp.where((q < 0) & (s != jnp.floor(s)), jnp.nan, z)
+    z = jnp.where(s == 1, jnp.inf, z)
+    return jnp.where(s < 1, jnp.nan, z).astype(q.dtype)
+
+
+# NOTE: the while_loop above has no reverse-mode derivative; the rules give it torch's:
+# d/dq zeta(s, q) = -s zeta(s + 1, q) (torch does not differentiate w.r.t. s: NaN here).
+hurwitz_zeta = _rule(_hurwitz_zeta, lambda out, s, q: (
+    jnp.full(jnp.shape(out), jnp.nan, out.dtype), -s * _hurwitz_zeta(s + 1, q)))
+
+
+def _polygamma_raw(n, x):
+    fact = math.factorial(n)
+    sign = -1.0 if n % 2 == 0 else 1.0
+    return (sign * fact * _hurwitz_zeta(jnp.asarray(n + 1, x.dtype), x)).astype(x.dtype)
+
+
+@functools.lru_cache(maxsize=None)
+def _polygamma_n(n):
+    return _rule(functools.partial(_polygamma_raw, n), lambda out, x: (_polygamma_n(n + 1)(x),))
+
+
+def polygamma(n, x):
+    """torch's polygamma(n, x) for n >= 1 (negative x included): (-1)**(n+1) n! zeta(n+1, x),
+    with derivative polygamma(n + 1, x)."""
+    return _polygamma_n(n)(x)
+
+
+digamma = _rule(_digamma, lambda out, x: (polygamma(1, x),))
 lgamma = _rule(jss.gammaln, lambda out, x: (_digamma(x),))
 # NOTE: d/dx i0 = i1 (JAX's i0 = exp(|x|) * i0e(x) differentiates through abs: 1 at 0).
 i0 = _rule(jss.i0, lambda out, x: (jss.i1(x),))
