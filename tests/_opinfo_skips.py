@@ -37,16 +37,6 @@ _group("out of scope: sparse layouts (jtorch tensors are dense JAX arrays)",
 _group("values undefined: torch returns uninitialized memory (only shape/dtype are meaningful)",
        "empty empty_like empty_strided new_empty")
 
-# ---- complex gradients (engine convention) ---------------------------------------------------
-_group("complex gradient convention: jtorch's autograd engine feeds torch's complex gradients "
-       "to JAX VJPs unconjugated (torch's gradient is the conjugate of JAX's cotangent), so every "
-       "gradient through a complex intermediate comes out conjugated; needs the engine to conjugate "
-       "complex cotangents (jtorch/autograd, verified: passing conj(cotangent) matches torch)",
-       " ".join(f"{n}:grad" for n in (
-           "complex polar view_as_complex linalg.eig linalg.eigvals fft.fft fft.fft2 fft.fftn "
-           "fft.ifft fft.ifft2 fft.ifftn fft.ihfft fft.ihfft2 fft.ihfftn fft.rfft fft.rfft2 "
-           "fft.rfftn").split()))
-
 # ---- known wrong, with the cause ------------------------------------------------------------
 SKIPS.update({
     "argsort:bool": "tie order: torch's CPU sort of a bool tensor orders equal elements "
@@ -57,8 +47,6 @@ SKIPS.update({
     "topk:int64": "indices of tied values: torch picks another (unspecified) tied index",
     "as_strided.partial_views": "as_strided over a view's underlying storage: jtorch views do "
                                 "not expose torch's storage offsets/strides model",
-    "bfloat16:grad": "Tensor.bfloat16() result is not recorded by autograd (does not require "
-                     "grad) - needs the conversion method to record (jtorch/_tensor.py)",
     "nextafter:grad": "torch marks nextafter's output requires_grad (its backward is not "
                       "implemented); jtorch registers nextafter as non-differentiable",
     "gather": "jtorch raises 'Expected dtype int32/int64 for index' on one of op_db's samples "

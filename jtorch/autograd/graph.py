@@ -324,9 +324,12 @@ def vjp_op(o, statics, need, out_kinds):
             elif c is None:
                 full.append(jnp.zeros(y.shape, y.dtype))
             else:
-                full.append(c.astype(y.dtype))
+                # NOTE: torch's complex gradients are the conjugates of JAX's cotangents:
+                # torch_vjp(c) = conj(jax_vjp(conj(c))); conj is the identity on real arrays.
+                full.append(jnp.conj(c.astype(y.dtype)) if kind == "c" else c.astype(y.dtype))
         grads = vjp(full[0] if o.nout == 1 else tuple(full))
-        out = tuple(g for g, n in zip(grads, need) if n)
+        out = tuple(jnp.conj(g) if jnp.iscomplexobj(g) else g
+                    for g, n in zip(grads, need) if n)
         return out[0] if len(out) == 1 else out
 
     return Op(o.name + "_backward", fn, nout=sum(need),

@@ -24,3 +24,15 @@ def test_bfloat16_module_trains():
     out = m(jtorch.randn(4, 3, dtype=jtorch.bfloat16)).sum()
     out.backward()
     assert m.weight.grad is not None and m.weight.grad.dtype is jtorch.bfloat16
+
+
+def test_complex_gradients_follow_torchs_convention():
+    a = np.array([1 + 2j, -0.5 + 0.3j], np.complex64)
+    cases = [lambda z, L: L.abs(z).sum(), lambda z, L: L.real(z * z).sum(),
+             lambda z, L: L.view_as_real(z.exp()).sum()]
+    for f in cases:
+        jz = jtorch.tensor(a, requires_grad=True)
+        tz = torch.tensor(a, requires_grad=True)
+        f(jz, jtorch).backward()
+        f(tz, torch).backward()
+        assert_same(jz.grad, tz.grad)
