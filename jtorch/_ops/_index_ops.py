@@ -211,7 +211,9 @@ def _scatter_reduce_fn(dim, reduce, include_self, x, i, src):
         ident = 1 if reduce == "prod" else 0
     base = x1 if include_self else x1.at[g].set(jnp.asarray(ident).astype(dt))
     at = base.at[g]
-    out = {"sum": at.add, "mean": at.add, "prod": at.multiply, "amax": at.max,
+    # NOTE: a bool product is a logical and (XLA has no bool multiply): the min of the values
+    prod = at.min if dt == jnp.bool_ else at.multiply
+    out = {"sum": at.add, "mean": at.add, "prod": prod, "amax": at.max,
            "amin": at.min}[reduce](vals)
     if reduce == "mean":
         cnt = jnp.full(x1.shape, 1 if include_self else 0, dt).at[g].add(jnp.ones((), dt))

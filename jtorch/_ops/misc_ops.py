@@ -280,7 +280,7 @@ def _cumtrapz_dx_fn(dx, axis, y):
         y = y.astype(D.get_default_dtype()._np)
     n = y.shape[axis]
     mid = 0.5 * (jnp.take(y, jnp.arange(1, n), axis) + jnp.take(y, jnp.arange(0, n - 1), axis))
-    return jnp.cumsum(mid * dx, axis)
+    return jnp.cumsum(mid * dx, axis=axis)
 
 
 def _cumtrapz_x_fn(axis, y, x):
@@ -293,7 +293,7 @@ def _cumtrapz_x_fn(axis, y, x):
         x = x.reshape(shape)
     n = y.shape[axis]
     mid = 0.5 * (jnp.take(y, jnp.arange(1, n), axis) + jnp.take(y, jnp.arange(0, n - 1), axis))
-    return jnp.cumsum(jnp.diff(x, axis=axis) * mid, axis)
+    return jnp.cumsum(jnp.diff(x, axis=axis) * mid, axis=axis)
 
 
 _CUMTRAPZ_DX = _reg("cumulative_trapezoid_dx", _cumtrapz_dx_fn)

@@ -2,7 +2,7 @@
 import jax
 import jax.numpy as jnp
 
-from ..._ops.registry import dispatch, promote
+from ..._ops.registry import dispatch, promote, to_float
 from ._activation import reg
 from ._loss import _apply_red, _concrete, _red, broadcast_shape
 
@@ -88,7 +88,7 @@ def _multi_margin_fn(reduction, p, margin, x, t, w):
 
 
 def _cos_emb_fn(reduction, margin, x1, x2, t):
-    x1, x2 = _float(x1, x2)
+    x1, x2 = (to_float(x) for x in _float(x1, x2))  # NOTE: bool/int inputs -> default float
     d = x1.ndim - 1
     prod = jnp.sum(x1 * x2, axis=d)
     m1 = jnp.sum(x1 * x1, axis=d) + 1e-12
