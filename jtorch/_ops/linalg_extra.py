@@ -4,25 +4,18 @@ import builtins
 import math
 
 import jax.numpy as jnp
-from jax import lax
 
 from .. import _dtype as D
 from .. import return_types as RT
 from . import linalg_decomp as LD
 from . import linalg_lu as LU
-from ._common import canon_dim, torch_name, unwrap_out
-from .registry import Op, OPS, dispatch
+from ._common import canon_dim, torch_name
+from .registry import dispatch
 
 __all__ = []
 TORCH_NAMES = []
 
-_HI = lax.Precision.HIGHEST
-
-
-def _reg(name, fn, **kw):
-    o = Op(name, fn, **kw)
-    OPS[name] = o
-    return o
+_HI, _reg, _out = LD._HI, LD._reg, LD._out  # NOTE: one registration helper for linalg
 
 
 def _linalg(fn):
@@ -33,10 +26,6 @@ def _linalg(fn):
 def _torch(fn):
     TORCH_NAMES.append(fn.__name__)
     return fn
-
-
-def _out(r, out):
-    return r if out is None else unwrap_out(r, out)
 
 
 def _npd(dtype):

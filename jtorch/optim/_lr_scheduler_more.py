@@ -8,6 +8,7 @@ from math import inf
 
 from .optimizer import Optimizer
 from .lr_scheduler import (
+    _NestedState,
     EPOCH_DEPRECATION_WARNING,
     LRScheduler,
     _enable_get_lr_call,
@@ -63,7 +64,7 @@ class CosineAnnealingLR(LRScheduler):
         ]
 
 
-class ChainedScheduler(LRScheduler):
+class ChainedScheduler(_NestedState, LRScheduler):
     """Step several schedulers together (their factors compose)."""
 
     def __init__(self, schedulers, optimizer=None):
@@ -102,26 +103,6 @@ class ChainedScheduler(LRScheduler):
         for scheduler in self._schedulers:
             scheduler.step()
         self._last_lr = _param_groups_val_list(self._schedulers[-1].optimizer, "lr")
-
-    def state_dict(self):
-        """The scheduler state as a dict (everything but the optimizer)."""
-        state_dict = {
-            key: value
-            for key, value in self.__dict__.items()
-            if key not in ("optimizer", "_schedulers")
-        }
-        state_dict["_schedulers"] = [None] * len(self._schedulers)
-        for idx, s in enumerate(self._schedulers):
-            state_dict["_schedulers"][idx] = s.state_dict()
-        return state_dict
-
-    def load_state_dict(self, state_dict):
-        """Load a state from state_dict()."""
-        _schedulers = state_dict.pop("_schedulers")
-        self.__dict__.update(state_dict)
-        state_dict["_schedulers"] = _schedulers
-        for idx, s in enumerate(_schedulers):
-            self._schedulers[idx].load_state_dict(s)
 
 
 class ReduceLROnPlateau(LRScheduler):
