@@ -78,6 +78,7 @@ from ._compile import compile, cond  # noqa: E402,F401
 from . import compiler  # noqa: E402,F401
 from ._ops.breadth import *  # noqa: E402,F401,F403  (torch.special/fft/linalg + aliases)
 from . import jit, export  # noqa: E402,F401
+from . import masked  # noqa: E402,F401
 from . import onnx  # noqa: E402,F401
 from . import signal; from ._ops.windows import *  # noqa: E402,E702,F401,F403  (torch.signal + *_window)
 from ._nn_toplevel import *  # noqa: E402,F401,F403

@@ -1,0 +1,3 @@
+"""torch.masked: reductions and normalizations that ignore masked-out elements."""
+
+__all__ = []
