@@ -27,24 +27,16 @@ _group("out of scope: private aten op (torch.ops.aten / leading underscore), not
        _segment_reduce.offsets _softmax_backward_data _unsafe_masked_index
        _unsafe_masked_index_put_accumulate _upsample_bilinear2d_aa slice
        torch.ops.aten._efficient_attention_forward torch.ops.aten._flash_attention_forward
-       torch.ops.aten._safe_softmax.default""")
+       torch.ops.aten._safe_softmax.default torch._scaled_mm torch._scaled_mm_v2""")
 _group("out of scope: CUDA jiterator (runtime-compiled CUDA kernels), no CPU meaning",
        """jiterator_2inputs_2outputs jiterator_4inputs_with_extra_args jiterator_binary
        jiterator_binary_return_by_ref jiterator_unary""")
 _group("out of scope: sparse layouts (jtorch tensors are dense JAX arrays)",
        """sparse.mm.reduce sparse.sampled_addmm to_sparse""")
 
-_group("values undefined: torch returns uninitialized memory (only shape/dtype are meaningful)",
-       "empty empty_like empty_strided new_empty")
 
 # ---- known wrong, with the cause ------------------------------------------------------------
 SKIPS.update({
-    "argsort:bool": "tie order: torch's CPU sort of a bool tensor orders equal elements "
-                    "differently (stable=False leaves it unspecified)",
-    "sort:bool": "tie order: torch's CPU sort of a bool tensor orders equal elements "
-                 "differently (stable=False leaves it unspecified)",
-    "kthvalue:int64": "indices of tied values: torch picks another (unspecified) tied index",
-    "topk:int64": "indices of tied values: torch picks another (unspecified) tied index",
     "as_strided.partial_views": "as_strided over a view's underlying storage: jtorch views do "
                                 "not expose torch's storage offsets/strides model",
     "nextafter:grad": "torch marks nextafter's output requires_grad (its backward is not "
