@@ -10,7 +10,7 @@ def vjp_program(pure, s_idx, i_idx):
     """(forward, backward) jitted: forward returns the outputs, the new state and the VJP of the
     outputs w.r.t. the state arrays s_idx and input arrays i_idx; backward applies it."""
     def fwd(diff, rest):
-        arrs, grads, key, ins = rest
+        arrs, grads, key, ins, hps = rest
 
         def f(*d):
             a2, i2 = list(arrs), list(ins)
@@ -18,7 +18,7 @@ def vjp_program(pure, s_idx, i_idx):
                 a2[i] = d[k]
             for k, i in enumerate(i_idx):
                 i2[i] = d[len(s_idx) + k]
-            outs, new_arrs, new_grads, new_key = pure(a2, grads, key, i2)
+            outs, new_arrs, new_grads, new_key = pure(a2, grads, key, i2, hps)
             return outs, (new_arrs, new_grads, new_key)
         outs, vjp, aux = jax.vjp(f, *diff, has_aux=True)
         return outs, aux, vjp

@@ -13,6 +13,7 @@ import traceback
 
 import jax
 
+from . import effects as E
 from . import state as S
 
 __all__ = ["CompiledFunction", "DataDependentControlFlowError", "counters", "is_compiling",
@@ -85,8 +86,6 @@ class CompiledFunction:
     def __call__(self, *args, **kwargs):
         if self.disable:
             return self.fn(*args, **kwargs)
-        from .._tensor import Tensor
-        from .. import _random as R
         if is_compiling():  # NOTE: nested compiled functions inline into the outer trace
             return self.fn(*args, **kwargs)
         counters["calls"] += 1
@@ -119,16 +118,24 @@ class CompiledFunction:
         arrs, grads = st.arrays()
         ins = [x._arr() if isinstance(x, Tensor) else None for x in leaves]
         key = _commit_key(R.default_generator._key, arrs, ins)
+        hps = E.optimizer_groups(st.optimizers)[1]
         if "diff" not in out_spec:
-            jitted.trace(arrs, grads, key, ins)  # NOTE: the trace decides the call's kind
+            jitted.trace(arrs, grads, key, ins, hps)  # NOTE: the trace decides the call's kind
         if out_spec["diff"]:
-            return self._run_diff(jitted, out_spec, st, leaves, arrs, grads, ins, key)
-        outs, new_arrs, new_grads, new_key = jitted(arrs, grads, key, ins)
-        st.write_back(new_arrs, new_grads)
-        R.default_generator._key = new_key
-        return _rebuild_outputs(out_spec, _write_inputs(out_spec, leaves, outs))
+            out = self._run_diff(jitted, out_spec, st, leaves, arrs, grads, ins, key, hps)
+        else:
+            # NOTE: the program donates the state buffers (XLA updates parameters, optimizer
+            # state and grads in place); an array someone else also holds is copied first.
+            arrs, grads = _exclusive(arrs), _exclusive(grads)
+            outs, new_arrs, new_grads, new_key = jitted(arrs, grads, key, ins, hps)
+            st.write_back(new_arrs, new_grads)
+            R.default_generator._key = new_key
+            out = _rebuild_outputs(out_spec, _write_inputs(out_spec, leaves, outs))
+        for fn, obj, a, kw in out_spec.get("replay", ()):
+            fn(obj, *a, **kw)
+        return out
 
-    def _run_diff(self, jitted, out_spec, st, leaves, arrs, grads, ins, key):
+    def _run_diff(self, jitted, out_spec, st, leaves, arrs, grads, ins, key, hps):
         """Outputs that require grad: one compiled forward returning the VJP, recorded on the
         tape as a single node whose backward is one compiled call."""
         from .._tensor import Tensor
@@ -141,7 +148,7 @@ class CompiledFunction:
             prog = out_spec["vjp"] = vjp_program(out_spec["pure"], s_idx, i_idx)
         diff = [st.tensors[i] for i in s_idx] + [leaves[i] for i in i_idx]
         box = {}
-        ts = DiffCall.apply(prog, (arrs, grads, key, ins), box, *diff)
+        ts = DiffCall.apply(prog, (arrs, grads, key, ins, hps), box, *diff)
         st.write_back(box["new_arrs"], box["new_grads"])
         R.default_generator._key = box["new_key"]
         ts = list(ts if isinstance(ts, tuple) else (ts,))
@@ -157,7 +164,7 @@ class CompiledFunction:
     def _trace(self, leaves, treedef, st):
         """Build the jitted pure function for this key (traced on its first call)."""
         pure, spec = make_pure(self.fn, leaves, treedef, st)
-        return jax.jit(pure), spec
+        return jax.jit(pure, donate_argnums=(0, 1)), spec
 
 
 _CONCRETE_ERRORS = (jax.errors.ConcretizationTypeError, jax.errors.TracerArrayConversionError,
@@ -173,6 +180,27 @@ def _commit_key(key, arrs, ins):
     if getattr(key, "_committed", True) and dev in key.devices():
         return key
     return jax.device_put(key, dev)
+
+
+# NOTE: references to a state array while _exclusive looks at it: the state tensor's `_a`
+# (or its grad's), the `arrays()` list, our copy of that list, the loop variable and
+# getrefcount's own argument.
+_OWN_REFS = 5
+
+
+def _exclusive(arrs):
+    """The arrays a donating call may consume: each one held by someone besides its state
+    tensor (a Tensor sharing it, e.g. a deepcopy of a state_dict, or the same array twice) is
+    replaced by a copy, so the holder keeps valid values."""
+    refs = sys.getrefcount
+    seen, out = set(), list(arrs)
+    for i, a in enumerate(arrs):
+        if a is None:
+            continue
+        if id(a) in seen or refs(a) > _OWN_REFS:
+            out[i] = a.copy()
+        seen.add(id(a))
+    return out
 
 
 def _check_no_leaks(fn, args, kwargs):
@@ -196,7 +224,7 @@ def make_pure(fn, leaves, treedef, st):
     spec = {}
     gen = R.default_generator
 
-    def pure(arrs, grads, rng_key, ins):
+    def pure(arrs, grads, rng_key, ins, hps=()):
         counters["traces"] += 1
         saved = st.arrays()
         saved_key = gen._key
@@ -219,10 +247,13 @@ def make_pure(fn, leaves, treedef, st):
                 else:
                     call_leaves.append(x)
             a2, kw2 = jax.tree_util.tree_unflatten(treedef, call_leaves)
+            groups = E.optimizer_groups(st.optimizers)[0] if hps else []
             try:
-                out = fn(*a2, **kw2)
+                with E.Effects(groups, hps) as eff:
+                    out = fn(*a2, **kw2)
             except _CONCRETE_ERRORS as e:
                 raise _control_flow_error(e) from None
+            spec["replay"] = eff.replay
             out_leaves, out_tree = _flatten(out)
             spec.setdefault("tree", out_tree)
             spec.setdefault("kinds", [(isinstance(o, Tensor), None if isinstance(o, Tensor) else o,

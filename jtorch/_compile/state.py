@@ -147,10 +147,19 @@ def _hp(v):
 
 def python_fingerprint(c):
     """Python-side values the trace bakes in: module training flags, optimizer hyper-parameters."""
+    from .effects import hyper_keys
     mods = tuple(bool(m.training) for m in c.modules.values())
-    opts = tuple(tuple(tuple(sorted((k, _hp(v)) for k, v in g.items() if k != "params"))
-                       for g in o.param_groups) for o in c.optimizers.values())
-    return mods, opts
+    opts = []
+    for o in c.optimizers.values():
+        traced = hasattr(o, "_hyper") and hasattr(o, "_static")
+        for g in o.param_groups:
+            # NOTE: values the optimizer's _hyper reads are traced inputs of the compiled call
+            # (effects.optimizer_groups); only its static flags and other keys are baked in.
+            skip = hyper_keys(o, g) if traced else ()
+            opts.append((o._static(g) if traced else None,
+                         tuple(sorted((k, _hp(v)) for k, v in g.items()
+                                      if k != "params" and k not in skip))))
+    return mods, tuple(opts)
 
 
 class TensorState:
@@ -158,6 +167,7 @@ class TensorState:
 
     def __init__(self, c):
         self.tensors = list(c.tensors.values())
+        self.optimizers = list(c.optimizers.values())
         self.grad_owners = [t for t in self.tensors if t._grad is not None or t._rg]
 
     def signature(self):

@@ -1,7 +1,7 @@
 """The compiled step shared by the element-wise optimizers: one jax.jit call per param group."""
-import numpy as np
 
 from .. import _dtype as D
+from .._compile import effects as _effects
 from .._tensor import Tensor, wrap
 from . import _functional as F
 from .optimizer import Optimizer, _closure_loss, _no_grad_step
@@ -82,7 +82,7 @@ class _FusedOptimizer(Optimizer):
                 ss.append(())
         if not owners:
             return
-        hp = np.asarray(self._hyper(group), dtype=np.float64)
+        hp = _effects.hyper(self, group)  # NOTE: a traced input inside jtorch.compile
         fn = F.group_update(type(self)._rule, self._static(group))
         # NOTE: no buffer donation: a Tensor sharing these arrays (e.g. a deepcopy of a
         # state_dict, which copies the Tensor but shares its immutable jax.Array) would be

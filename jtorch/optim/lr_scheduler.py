@@ -8,6 +8,7 @@ from collections import Counter
 from functools import wraps
 from weakref import ref
 
+from .._compile import effects as _effects
 from .._tensor import Tensor
 from .optimizer import Optimizer
 
@@ -66,6 +67,12 @@ class LRScheduler:
 
     _get_lr_called_within_step = False
     _is_initial = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # NOTE: inside jtorch.compile a step is replayed after each compiled call
+        if "step" in cls.__dict__:
+            cls.step = _effects.journaled(cls.__dict__["step"])
 
     def __init__(self, optimizer, last_epoch=-1):
         if not isinstance(optimizer, Optimizer):
@@ -133,6 +140,7 @@ class LRScheduler:
         """The lrs for the current epoch (used by step(); call get_last_lr() instead)."""
         raise NotImplementedError
 
+    @_effects.journaled
     def step(self, epoch=None):
         """Advance the schedule one epoch and write the new lrs into the optimizer."""
         if self._step_count == 1:

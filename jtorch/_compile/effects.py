@@ -1,0 +1,95 @@
+"""Python-side state a compiled call must not bake in: optimizer hyper-parameters (traced
+inputs, so a scheduler's new lr needs no retrace) and LR-scheduler steps (Python bookkeeping,
+replayed after every compiled call instead of running once at trace time)."""
+import functools
+
+import numpy as np
+
+__all__ = ["Effects", "hyper", "journaled", "hyper_keys", "optimizer_groups"]
+
+_ACTIVE = []  # the Effects of the trace in progress (a stack: traces may nest)
+
+
+class Effects:
+    """What one trace of a compiled function reads and defers."""
+
+    def __init__(self, groups, hps):
+        self.hp = {id(g): h for g, h in zip(groups, hps)}
+        self.replay = []  # (fn, obj, args, kwargs) to run after each compiled call
+        self.depth = 0
+
+    def __enter__(self):
+        _ACTIVE.append(self)
+        return self
+
+    def __exit__(self, *exc):
+        _ACTIVE.remove(self)
+
+
+def hyper(opt, group):
+    """The group's hyper-parameter vector: the traced input while compiling, else NumPy."""
+    if _ACTIVE:
+        eff = _ACTIVE[-1]
+        h = eff.hp.get(id(group))
+        if h is not None:
+            if eff.replay:
+                raise NotImplementedError(
+                    "jtorch.compile: lr_scheduler.step() runs before optimizer.step() inside "
+                    "the compiled function. Call it after optimizer.step() (PyTorch's "
+                    "documented order) or outside the compiled function.")
+            return h
+    return np.asarray(opt._hyper(group), dtype=np.float64)
+
+
+def journaled(fn):
+    """Decorator for LR-scheduler steps: while compiling, record the call (run after each
+    compiled call) instead of running it once at trace time.
+    NOTE: a scheduler only changes Python numbers (last_epoch, the groups' lr); run at trace
+    time its effect would happen once, and again on any retrace, instead of once per call."""
+    @functools.wraps(fn)
+    def step(self, *args, **kwargs):
+        if not _ACTIVE or _ACTIVE[-1].depth:
+            return fn(self, *args, **kwargs)
+        from .._tensor import Tensor
+        if any(isinstance(a, Tensor) for a in list(args) + list(kwargs.values())):
+            raise NotImplementedError(
+                f"jtorch.compile: {type(self).__name__}.step() was given a tensor inside the "
+                f"compiled function; step the scheduler outside it (return the metric).")
+        _ACTIVE[-1].replay.append((fn, self, args, kwargs))
+    return step
+
+
+_KEYS = {}
+
+
+class _Recorder(dict):
+    """A param group copy that notes which keys are read."""
+
+    def __init__(self, group, seen):
+        super().__init__(group)
+        self.seen = seen
+
+    def __getitem__(self, k):
+        self.seen.add(k)
+        return super().__getitem__(k)
+
+
+def hyper_keys(opt, group):
+    """The group keys the optimizer's _hyper reads (traced, so not part of the cache key)."""
+    k = (type(opt), frozenset(group))
+    if k not in _KEYS:
+        seen = set()
+        opt._hyper(_Recorder(group, seen))
+        _KEYS[k] = frozenset(seen)
+    return _KEYS[k]
+
+
+def optimizer_groups(optimizers):
+    """(groups, hyper-parameter vectors) of the jtorch optimizers with traced hyper-parameters."""
+    groups, hps = [], []
+    for o in optimizers:
+        if hasattr(o, "_hyper") and hasattr(o, "_static"):
+            for g in o.param_groups:
+                groups.append(g)
+                hps.append(np.asarray(o._hyper(g), dtype=np.float64))
+    return groups, hps
