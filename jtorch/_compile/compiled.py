@@ -13,6 +13,7 @@ import traceback
 
 import jax
 
+from . import _dynamic as _D
 from . import effects as E
 from . import state as S
 
@@ -21,6 +22,7 @@ __all__ = ["CompiledFunction", "DataDependentControlFlowError", "counters", "is_
 
 counters = {"traces": 0, "calls": 0, "cache_hits": 0}
 _COMPILING = [0]
+_PER_SHAPE = "per-shape"  # cache marker: this key's symbolic trace failed
 _ALL = weakref.WeakSet()
 
 
@@ -66,6 +68,7 @@ class CompiledFunction:
                  options=None, disable=False):
         self.fn = fn
         self.disable = disable
+        self.dynamic = dynamic is True
         self._cache = {}
         self._warm = False
         _ALL.add(self)
@@ -74,14 +77,53 @@ class CompiledFunction:
     def __get__(self, obj, objtype=None):
         return self if obj is None else functools.partial(self.__call__, obj)
 
-    def _key(self, leaves, treedef, st, c):
+    def _key(self, leaves, treedef, st, c, pattern=None):
+        """The cache key; with a batch pattern (dynamic=True), dim 0 of the arguments it marks
+        is left out (the pattern itself is in the key)."""
         from .._tensor import Tensor
         from ..autograd import grad_mode
         from .. import _random as R
-        lk = tuple(("T", x._a.shape, x._a.dtype, x._rg) if isinstance(x, Tensor)
-                   else ("P", type(x).__name__, x if _hashable(x) else id(x)) for x in leaves)
-        return (treedef, lk, st.signature(), S.python_fingerprint(c),
+        pattern = pattern or (None,) * len(leaves)
+        lk = tuple(("T", x._a.shape[g is not None:], x._a.dtype, x._rg)
+                   if isinstance(x, Tensor)
+                   else ("P", type(x).__name__, x if _hashable(x) else id(x))
+                   for x, g in zip(leaves, pattern))
+        return (treedef, lk, pattern, st.signature(), S.python_fingerprint(c),
                 grad_mode.is_grad_enabled(), R.default_generator._key.shape)
+
+    def _lookup(self, leaves, treedef, st, c):
+        """The cache entry for this call, tracing (and with dynamic=True exporting) on a miss."""
+        pattern = _D.batch_pattern(leaves) if self.dynamic else None
+        key = self._key(leaves, treedef, st, c, pattern)
+        entry = self._cache.get(key)
+        if entry is _PER_SHAPE:  # NOTE: the symbolic trace failed: one program per shape
+            pattern = None
+            key = self._key(leaves, treedef, st, c)
+            entry = self._cache.get(key)
+        if entry is not None:
+            counters["cache_hits"] += 1
+            return entry
+        entry = self._trace(leaves, treedef, st)
+        if pattern is not None and any(g is not None for g in pattern):
+            call = _D.export_call(entry[1]["pure"], entry[1], leaves, *self._inputs(st, leaves))
+            if call is None:
+                self._cache[key] = _PER_SHAPE
+                key = self._key(leaves, treedef, st, c)
+                entry = self._trace(leaves, treedef, st)
+            else:
+                entry = (call, entry[1])
+        self._cache[key] = entry
+        return entry
+
+    @staticmethod
+    def _inputs(st, leaves):
+        """(state arrays, grads, RNG key, input arrays, hyper-parameters) of a call."""
+        from .._tensor import Tensor
+        from .. import _random as R
+        arrs, grads = st.arrays()
+        ins = [x._arr() if isinstance(x, Tensor) else None for x in leaves]
+        key = _commit_key(R.default_generator._key, arrs, ins)
+        return arrs, grads, key, ins, E.optimizer_groups(st.optimizers)[1]
 
     def __call__(self, *args, **kwargs):
         if self.disable:
@@ -97,14 +139,7 @@ class CompiledFunction:
         c = S.collect(self.fn, args, kwargs)
         st = S.TensorState(c)
         leaves, treedef = _flatten((args, kwargs))
-        key = self._key(leaves, treedef, st, c)
-        entry = self._cache.get(key)
-        if entry is None:
-            entry = self._trace(leaves, treedef, st)
-            self._cache[key] = entry
-        else:
-            counters["cache_hits"] += 1
-        jitted, out_spec = entry
+        jitted, out_spec = self._lookup(leaves, treedef, st, c)
         if "checked" not in out_spec:
             out = self._run(jitted, out_spec, st, leaves)
             _check_no_leaks(self.fn, args, kwargs)
@@ -113,12 +148,8 @@ class CompiledFunction:
         return self._run(jitted, out_spec, st, leaves)
 
     def _run(self, jitted, out_spec, st, leaves):
-        from .._tensor import Tensor
         from .. import _random as R
-        arrs, grads = st.arrays()
-        ins = [x._arr() if isinstance(x, Tensor) else None for x in leaves]
-        key = _commit_key(R.default_generator._key, arrs, ins)
-        hps = E.optimizer_groups(st.optimizers)[1]
+        arrs, grads, key, ins, hps = self._inputs(st, leaves)
         if "diff" not in out_spec:
             jitted.trace(arrs, grads, key, ins, hps)  # NOTE: the trace decides the call's kind
         if out_spec["diff"]:

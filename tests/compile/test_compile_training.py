@@ -170,3 +170,49 @@ def test_state_shared_with_a_copy_keeps_its_values():
     # a detached alias shares storage with the parameter, as in torch: it sees the update
     np.testing.assert_array_equal(detached.numpy(), model[0].weight.detach().numpy())
     assert not np.array_equal(detached.numpy(), want["0.weight"])
+
+
+def _mlp_step(lib):
+    lib.manual_seed(0)
+    model = lib.nn.Sequential(lib.nn.Linear(6, 8), lib.nn.ReLU(), lib.nn.Linear(8, 3))
+    opt = lib.optim.Adam(model.parameters(), lr=0.01)
+
+    def step(x, y):
+        opt.zero_grad()
+        loss = lib.nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+    return model, step
+
+
+def test_dynamic_batch_traces_once():
+    m_e, e_step = _mlp_step(jtorch)
+    m_c, c_step = _mlp_step(jtorch)
+    c_step = jtorch.compile(c_step, dynamic=True)
+    rng = np.random.default_rng(0)
+    jtorch.compiler.reset()
+    for b in (4, 4, 7, 9, 7, 16):
+        xa = rng.standard_normal((b, 6)).astype(np.float32)
+        ya = rng.integers(0, 3, b)
+        le = e_step(jtorch.tensor(xa), jtorch.tensor(ya))
+        lc = c_step(jtorch.tensor(xa), jtorch.tensor(ya))
+        same(lc, le.detach(), rtol=1e-5, atol=1e-6, where=f"batch {b}: ")
+    for pc, pe in zip(m_c.parameters(), m_e.parameters()):
+        same(pc.detach(), pe.detach(), rtol=1e-5, atol=1e-6)
+    # call 1 is the eager warm-up; every later batch size reuses the one symbolic trace
+    assert jtorch.compiler.counters["traces"] == 1
+
+
+def test_dynamic_falls_back_to_one_trace_per_shape():
+    def f(x):
+        n = int(x.shape[0])  # a batch size as a Python int: not traceable symbolically
+        return x.sum(0) / n
+
+    cf = jtorch.compile(f, dynamic=True)
+    jtorch.compiler.reset()
+    for b in (3, 3, 5, 5, 6):
+        x = jtorch.arange(float(b * 2)).reshape(b, 2)
+        same(cf(x), f(x), rtol=1e-6, atol=1e-6)
+    # warm-up, failed symbolic trace + trace for 3, then one trace each for 5 and 6
+    assert jtorch.compiler.counters["traces"] == 4
