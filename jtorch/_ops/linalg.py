@@ -351,10 +351,16 @@ def _tensordot_fn(dims_a, dims_b, a, b):
     if len(dims_a) != len(dims_b):
         raise RuntimeError("both dimension lists should have same length")
     for da, db in zip(dims_a, dims_b):
-        if a.shape[da] != b.shape[db]:
+        sa, sb = a.shape[da], b.shape[db]
+        # NOTE: as torch, a size-1 dim contracts with any size: the other side is summed over
+        # that dim first (keepdim), so both become size 1.
+        if sb == 1:
+            a = jnp.sum(a, axis=da, keepdims=True, dtype=a.dtype)
+        elif sa == 1:
+            b = jnp.sum(b, axis=db, keepdims=True, dtype=b.dtype)
+        elif sa != sb:
             raise RuntimeError(f"contracted dimensions need to match, but first has size "
-                               f"{a.shape[da]} in dim {da} and second has size {b.shape[db]} in "
-                               f"dim {db}")
+                               f"{sa} in dim {da} and second has size {sb} in dim {db}")
     return jnp.tensordot(a, b, (tuple(dims_a), tuple(dims_b)), precision=_HI)
 
 
