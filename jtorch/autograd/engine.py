@@ -145,8 +145,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
             cts = _run_pre_hooks(node, cts, wrap, create_graph)
             grads = _apply(node, cts, create_graph, wrap)
             if node._hooks:
-                for h in node._hooks:
-                    h(grads, cts)
+                grads = _run_post_hooks(node, grads, cts, wrap, create_graph)
             if not retain_graph:
                 if node.__class__ is Node:
                     _free(node)
@@ -204,11 +203,28 @@ def _run_pre_hooks(node, cts, wrap, create_graph):
                 g = cts[idx] if create_graph else wrap(cts[idx])
                 t._grad = g if t._grad is None else t._grad + g
     if node._pre_hooks:
+        # NOTE: torch hands pre-hooks the grad_outputs as Tensors (None where there is none)
+        def as_t(g):
+            return g if g is None or create_graph else wrap(g)
         for h in node._pre_hooks:
-            r = h(tuple(cts.get(i) for i in range(len(node.out_avals))))
+            r = h(tuple(as_t(cts.get(i)) for i in range(len(node.out_avals))))
             if r is not None:
-                cts = {i: g for i, g in enumerate(r) if g is not None}
+                cts = {i: (g if create_graph else g._arr()) for i, g in enumerate(r)
+                       if g is not None}
     return cts
+
+
+def _run_post_hooks(node, grads, cts, wrap, create_graph):
+    """Node hooks: hook(grad_inputs, grad_outputs) as Tensors; a returned tuple replaces
+    grad_inputs (torch's Node.register_hook)."""
+    def as_t(g):
+        return g if g is None or create_graph else wrap(g)
+    outs = tuple(as_t(cts.get(i)) for i in range(len(node.out_avals)))
+    for h in node._hooks:
+        r = h(tuple(as_t(g) for g in grads), outs)
+        if r is not None:
+            grads = [None if g is None else (g if create_graph else g._arr()) for g in r]
+    return grads
 
 
 def _apply(node, cts, create_graph, wrap):

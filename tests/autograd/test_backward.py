@@ -556,3 +556,41 @@ def test_warning_free_backward():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         (jx * jx).backward(jtorch.ones(2))
+
+
+def _node_hook_run(lib, fn_kind):
+    x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    if fn_kind == "op":
+        y = x * 3
+    else:
+        class Twice(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, a):
+                return a * 2
+
+            @staticmethod
+            def backward(ctx, g):
+                return g * 2
+        y = Twice.apply(x)
+    seen = []
+
+    def pre(gouts):
+        seen.append(("pre", type(gouts[0]).__name__, gouts[0].tolist()))
+        return (gouts[0] * 2,)
+
+    def post(gins, gouts):
+        seen.append(("post", len(gins), type(gins[0]).__name__, gins[0].tolist(),
+                     gouts[0].tolist()))
+        return (gins[0] + 1,) + tuple(gins[1:])
+    y.grad_fn.register_prehook(pre)
+    y.grad_fn.register_hook(post)
+    (y * lib.tensor([1.0, 10.0, 100.0])).sum().backward()
+    return x.grad.tolist(), seen
+
+
+@pytest.mark.parametrize("fn_kind", ["op", "function"])
+def test_node_pre_and_post_hooks_get_and_return_tensors(fn_kind):
+    jg, jseen = _node_hook_run(jtorch, fn_kind)
+    tg, tseen = _node_hook_run(torch, fn_kind)
+    assert jg == tg
+    assert jseen == tseen
