@@ -225,7 +225,8 @@ def _exclusive(arrs):
     replaced by a copy, so the holder keeps valid values."""
     refs = sys.getrefcount
     seen, out = set(), list(arrs)
-    for i, a in enumerate(arrs):
+    for i in range(len(arrs)):  # NOTE: not enumerate: its cached result tuple holds a ref
+        a = arrs[i]
         if a is None:
             continue
         if id(a) in seen or refs(a) > _OWN_REFS:

@@ -216,3 +216,21 @@ def test_dynamic_falls_back_to_one_trace_per_shape():
         same(cf(x), f(x), rtol=1e-6, atol=1e-6)
     # warm-up, failed symbolic trace + trace for 3, then one trace each for 5 and 6
     assert jtorch.compiler.counters["traces"] == 4
+
+
+def test_unshared_state_is_donated_not_copied(monkeypatch):
+    """A plain training step hands its state buffers to XLA as they are (no defensive copies)."""
+    from jtorch._compile import compiled as CC
+    _, _, _, step = _setup(jtorch)
+    c = jtorch.compile(step)
+    copies = []
+    orig = CC._exclusive
+
+    def counting(arrs):
+        out = orig(arrs)
+        copies.append(sum(o is not a for o, a in zip(out, arrs)))
+        return out
+    monkeypatch.setattr(CC, "_exclusive", counting)
+    for xa, ya in _batches(4):
+        c(jtorch.tensor(xa), jtorch.tensor(ya))
+    assert copies and sum(copies) == 0
