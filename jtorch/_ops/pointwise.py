@@ -532,7 +532,21 @@ _def_binary("atan2", _binary(K.atan2, floatify=True))
 _export("arctan2", atan2)  # noqa: F821
 _def_binary("hypot", _binary(K.hypot, floatify=True))
 _def_binary("copysign", _binary(K.copysign, floatify=True))
-_def_binary("nextafter", _binary(jnp.nextafter), differentiable=False)
+
+
+@jax.custom_jvp
+def _nextafter(a, b):
+    return jnp.nextafter(a, b)
+
+
+@_nextafter.defjvp
+def _nextafter_jvp(primals, tangents):
+    # NOTE: torch's derivatives.yaml: nextafter passes grad straight to self, zeros to other.
+    out = jnp.nextafter(*primals)
+    return out, jnp.broadcast_to(tangents[0], out.shape).astype(out.dtype)
+
+
+_def_binary("nextafter", _binary(_nextafter))
 _def_binary("xlogy", _binary(K.xlogy, floatify=True))
 _def_binary("ldexp", _binary(lambda a, b: a * jnp.exp2(b), floatify=True))
 

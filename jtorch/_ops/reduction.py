@@ -1,5 +1,6 @@
 """Reductions: sum/mean/prod, max/min family, std/var, norms, all/any, logsumexp and scans."""
 import builtins
+import functools
 import math
 import warnings
 
@@ -660,7 +661,47 @@ def _logcumsumexp_fn(dim, x):
                                   f"'{torch_name(D.from_np(x.dtype))}'")
     if axis is None:
         return x
-    return _lowp(lambda y: lax.associative_scan(jnp.logaddexp, y, axis=axis), x)
+    if _cat(x) == 3:
+        return _lowp(lambda y: lax.associative_scan(jnp.logaddexp, y, axis=axis), x)
+    return _lcse_real(x, axis)
+
+
+def _lcse_scan(x, axis):
+    # NOTE: torch's CPU kernel accumulates in acc_type (float32 -> double, half/bfloat16 ->
+    # float32) and rounds once; matching that keeps `result` bit-equal, which the backward's
+    # `+ self` cancellation at large |x| is sensitive to.
+    acc = jnp.float64 if x.dtype == jnp.float32 else (
+        jnp.float32 if x.dtype in _LOWP else x.dtype)
+    return lax.associative_scan(jnp.logaddexp, x.astype(acc), axis=axis).astype(x.dtype)
+
+
+@functools.partial(jax.custom_vjp, nondiff_argnums=(1,))
+def _lcse_real(x, axis):
+    return _lcse_scan(x, axis)
+
+
+def _lcse_real_fwd(x, axis):
+    r = _lcse_scan(x, axis)
+    return r, (x, r)
+
+
+def _lcse_real_bwd(axis, res, g):
+    # NOTE: torch's logcumsumexp_backward (FunctionsManual.cpp, after TensorFlow): the positive
+    # and negative parts of grad go through a reversed logcumsumexp in log space, each
+    # exponentiated back after adding self. Same float32 steps, so the same rounding.
+    x, r = res
+    lowest = jnp.asarray(jnp.finfo(g.dtype).min, g.dtype)
+    lg = jnp.log(jnp.abs(g))
+    pos = jnp.where(g > 0, lg, lowest)
+    neg = jnp.where(g < 0, lg, lowest)
+
+    def rev(v):
+        return jnp.flip(_lcse_scan(jnp.flip(v, axis), axis), axis)
+
+    return (jnp.exp(rev(pos - r) + x) - jnp.exp(rev(neg - r) + x),)
+
+
+_lcse_real.defvjp(_lcse_real_fwd, _lcse_real_bwd)
 
 
 _LOGCUMSUMEXP = _reg("logcumsumexp", _logcumsumexp_fn)
