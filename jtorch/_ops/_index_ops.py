@@ -3,6 +3,7 @@
 Out-of-range indices are detected inside each jitted op (a small flags array returned beside the
 result) and raised on the host with torch's exception class and message (eager only).
 """
+import functools
 import warnings
 
 import jax
@@ -100,6 +101,9 @@ def _grid(index, dim, i):
 
 
 def _gather_fn(dim, x, i):
+    if i.size == 0:
+        # NOTE: torch skips the index dtype and shape checks for an empty index.
+        return jnp.zeros(i.shape, x.dtype), _oob_check([], [])
     _check_int_index(i, "gather(): Expected dtype int32/int64 for index")
     if i.ndim != x.ndim and not (x.ndim <= 1 and i.ndim <= 1):
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
@@ -132,9 +136,12 @@ def gather(input, dim, index, *, sparse_grad=False, out=None):
 
 def _scatter_prep(dim, has_src, x, i, src):
     """Checks shared by the scatter family; returns (x as >= 1-D, index grid, values)."""
-    _check_int_index(i, "scatter(): Expected dtype int64 for index")
     if has_src and src.dtype != x.dtype:
         raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+    if i.size == 0:
+        # NOTE: torch skips the index dtype and shape checks for an empty index.
+        return x, None, None
+    _check_int_index(i, "scatter(): Expected dtype int32/int64 for index")
     if i.ndim != x.ndim and not (x.ndim <= 1 and i.ndim <= 1):
         raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
     x1 = x.reshape(1) if x.ndim == 0 else x
@@ -159,6 +166,8 @@ def _scatter_prep(dim, has_src, x, i, src):
 
 def _scatter_fn(dim, mode, has_src, x, i, src):
     x1, g, vals = _scatter_prep(dim, has_src, x, i, src)
+    if g is None:
+        return x, _oob_check([], [])
     out = x1.at[g].set(vals) if mode == "set" else _at_add(x1, g, vals, mode)
     return out.reshape(x.shape), _oob_check([i], [x1.shape[dim]], False)
 
@@ -200,25 +209,113 @@ def scatter_add(input, dim, index, src):
     return _scatter(_SCATTER_ADD, input, dim, index, src, "add")
 
 
-def _scatter_reduce_fn(dim, reduce, include_self, x, i, src):
-    x1, g, vals = _scatter_prep(dim, True, x, i, src)
-    dt = x.dtype
+def _reduce_ident(reduce, dt):
+    """The identity of a scatter/index reduction for dtype dt (what include_self=False uses)."""
     if reduce in ("amax", "amin"):
-        info = jnp.finfo(dt) if jnp.issubdtype(dt, jnp.inexact) else jnp.iinfo(dt)
-        ident = (-jnp.inf if reduce == "amax" else jnp.inf) if jnp.issubdtype(dt, jnp.inexact) \
-            else (info.min if reduce == "amax" else info.max)
-    else:
-        ident = 1 if reduce == "prod" else 0
-    base = x1 if include_self else x1.at[g].set(jnp.asarray(ident).astype(dt))
+        if jnp.issubdtype(dt, jnp.inexact):
+            return -jnp.inf if reduce == "amax" else jnp.inf
+        info = jnp.iinfo(dt)
+        return info.min if reduce == "amax" else info.max
+    return 1 if reduce == "prod" else 0
+
+
+def _reduce_plain(reduce, include_self, x1, g, vals):
+    dt = x1.dtype
+    base = x1 if include_self else x1.at[g].set(jnp.asarray(_reduce_ident(reduce, dt)).astype(dt))
     at = base.at[g]
-    # NOTE: a bool product is a logical and (XLA has no bool multiply): the min of the values
-    prod = at.min if dt == jnp.bool_ else at.multiply
-    out = {"sum": at.add, "mean": at.add, "prod": prod, "amax": at.max,
+    out = {"sum": at.add, "mean": at.add, "prod": at.multiply, "amax": at.max,
            "amin": at.min}[reduce](vals)
     if reduce == "mean":
         cnt = jnp.full(x1.shape, 1 if include_self else 0, dt).at[g].add(jnp.ones((), dt))
         cnt = jnp.maximum(cnt, jnp.ones((), dt))
         out = out // cnt if jnp.issubdtype(dt, jnp.integer) else out / cnt
+    return out
+
+
+@functools.partial(jax.custom_vjp, nondiff_argnums=(0,))
+def _reduce_prod(include_self, x1, g, vals):
+    return _reduce_plain("prod", include_self, x1, g, vals)
+
+
+def _reduce_prod_fwd(include_self, x1, g, vals):
+    out = _reduce_prod(include_self, x1, g, vals)
+    return out, (x1, g, vals, out)
+
+
+def _reduce_prod_bwd(include_self, res, grad):
+    # NOTE: torch's scatter_reduce_backward / index_reduce_backward for "prod" (JAX's
+    # scatter_mul VJP needs unique indices): grad * result / x, with the products recomputed
+    # without the zero for an x that is 0 and for a src value that is the only 0 of its slot.
+    x1, g, vals, out = res
+    inc = include_self
+    one = jnp.ones((), x1.dtype)
+    masked_x = jnp.where(x1 == 0, one, x1)
+    grad_x = grad * _reduce_plain("prod", inc, masked_x, g, vals) / masked_x
+    src_zero = vals == 0
+    nzeros = jnp.zeros(x1.shape, jnp.int32).at[g].add(src_zero.astype(jnp.int32))[g]
+    single = src_zero & (nzeros == 1)
+    masked_src_out = _reduce_plain("prod", inc, x1, g, jnp.where(single, one, vals))
+    grad_src = jnp.where(single, (grad * masked_src_out)[g],
+                         (grad * out)[g] / jnp.where(src_zero, one, vals))
+    if not inc:
+        grad_x = grad_x.at[g].set(jnp.zeros((), x1.dtype))
+    return grad_x, None, grad_src
+
+
+_reduce_prod.defvjp(_reduce_prod_fwd, _reduce_prod_bwd)
+
+
+@functools.partial(jax.custom_vjp, nondiff_argnums=(0, 1))
+def _reduce_extremal(reduce, include_self, x1, g, vals):
+    return _reduce_plain(reduce, include_self, x1, g, vals)
+
+
+def _reduce_extremal_fwd(reduce, include_self, x1, g, vals):
+    out = _reduce_plain(reduce, include_self, x1, g, vals)
+    return out, (x1, g, vals, out)
+
+
+def _reduce_extremal_bwd(reduce, include_self, res, grad):
+    # NOTE: torch's backward for amax/amin: the gradient is split evenly among self and src
+    # entries equal to the result. torch counts a self entry equal to the result even when
+    # include_self=False (then zeroes its share), so the split is restated rather than JAX's.
+    x1, g, vals, out = res
+    self_is = (x1 == out).astype(grad.dtype)
+    value = out[g]
+    src_is = (vals == value).astype(grad.dtype)
+    n = self_is.at[g].add(src_is)
+    dist = grad / n
+    grad_x = self_is * dist
+    if not include_self:
+        grad_x = grad_x.at[g].set(jnp.zeros((), grad.dtype))
+    return grad_x, None, src_is * dist[g]
+
+
+_reduce_extremal.defvjp(_reduce_extremal_fwd, _reduce_extremal_bwd)
+
+
+def reduce_at(reduce, include_self, x1, g, vals):
+    """x1 with vals reduced in at the advanced index g (scatter_reduce / index_reduce)."""
+    dt = x1.dtype
+    if dt == jnp.bool_:
+        if reduce == "mean":
+            raise NotImplementedError('"scatter_reduce" mean not implemented for \'Bool\'')
+        # NOTE: XLA has no bool scatter kernels: reduce 0/1 in int32 and test != 0, which is
+        # torch's bool semantics (sum/amax: any, prod/amin: all).
+        r = _reduce_plain(reduce, include_self, x1.astype(jnp.int32), g, vals.astype(jnp.int32))
+        return r != 0
+    if reduce == "prod" and jnp.issubdtype(dt, jnp.inexact):
+        return _reduce_prod(bool(include_self), x1, g, vals)
+    if reduce in ("amax", "amin") and jnp.issubdtype(dt, jnp.inexact):
+        return _reduce_extremal(reduce, bool(include_self), x1, g, vals)
+    return _reduce_plain(reduce, include_self, x1, g, vals)
+
+
+def _scatter_reduce_fn(dim, reduce, include_self, x, i, src):
+    x1, g, vals = _scatter_prep(dim, True, x, i, src)
+    if g is None:
+        return x, _oob_check([], [])
+    out = reduce_at(reduce, include_self, x1, g, vals)
     return out.reshape(x.shape), _oob_check([i], [x1.shape[dim]], False)
 
 
