@@ -108,3 +108,16 @@ def unwrap_out(result, out):
     from .pointwise import _to
     out._set_array(_to(result, out.dtype)._a if out.dtype is not result.dtype else result._a)
     return out
+
+
+def with_out(result, out):
+    """result, or (torch's out=) result written into out."""
+    return result if out is None else unwrap_out(result, out)
+
+
+def exporter(names):
+    """Decorator appending a function's name to `names` (an op module's TORCH_NAMES)."""
+    def export(fn):
+        names.append(fn.__name__)
+        return fn
+    return export

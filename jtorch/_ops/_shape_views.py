@@ -19,17 +19,12 @@ from .. import _dtype as D
 from .. import _view
 from .._tensor import make_view
 from ._common import canon_dim, torch_name
-from .registry import OPS, Op, dispatch
+from .registry import dispatch
+from .registry import register as _reg
 
 __all__ = ["reshape", "flatten", "unflatten", "ravel", "permute", "transpose", "swapaxes",
            "swapdims", "t", "adjoint", "movedim", "moveaxis", "squeeze", "unsqueeze", "narrow",
            "select", "diagonal", "as_strided", "broadcast_to"]
-
-
-def _reg(name, fn, **kw):
-    o = Op(name, fn, **kw)
-    OPS[name] = o
-    return o
 
 
 def layout(t):

@@ -4,22 +4,14 @@ import builtins
 import jax.numpy as jnp
 
 from .. import _dtype as D
-from ._common import canon_dim, torch_name, unwrap_out
-from .registry import Op, OPS, dispatch
+from ._common import canon_dim, torch_name
+from .registry import dispatch
+from .registry import register as _reg
+from ._common import with_out as _out
 
 __all__ = []
 
 _SWAP = {"backward": "forward", "forward": "backward", "ortho": "ortho"}
-
-
-def _reg(name, fn, **kw):
-    o = Op(name, fn, **kw)
-    OPS[name] = o
-    return o
-
-
-def _out(r, out):
-    return r if out is None else unwrap_out(r, out)
 
 
 def _norm(norm):

@@ -16,7 +16,8 @@ from .. import _dtype as D
 from .._tensor import Tensor
 from ..return_types import histogram as _Hist, histogramdd as _HistDD
 from ._common import torch_name, unwrap_out
-from .registry import Op, OPS, dispatch
+from .registry import dispatch
+from .registry import register as _reg
 
 __all__ = ["histc", "histogram", "histogramdd"]
 
@@ -25,12 +26,6 @@ _Tracer = jax.core.Tracer
 _CPP = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int",
         "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool",
         "float16": "c10::Half", "bfloat16": "c10::BFloat16"}
-
-
-def _reg(name, fn, **kw):
-    o = Op(name, fn, **kw)
-    OPS[name] = o
-    return o
 
 
 def _cpp(d):

@@ -17,23 +17,15 @@ from .._tensor import Tensor
 from ._common import canon_dim, inplace_from, torch_name
 from ._index_ops import _grid, _oob_check, _raise_oob, reduce_at
 from .histogram_ops import histc, histogram, histogramdd  # noqa: F401  (via TORCH_NAMES)
-from .registry import Op, OPS, dispatch, promote
+from .registry import dispatch, promote
+from .registry import register as _reg
+from ._common import exporter
 
 TORCH_NAMES = ["histc", "histogram", "histogramdd"]
+_torch = exporter(TORCH_NAMES)
 METHODS = {"histc": histc, "histogram": histogram}
 
 _Tracer = jax.core.Tracer
-
-
-def _reg(name, fn, **kw):
-    o = Op(name, fn, **kw)
-    OPS[name] = o
-    return o
-
-
-def _torch(fn):
-    TORCH_NAMES.append(fn.__name__)
-    return fn
 
 
 def _host(a, what):

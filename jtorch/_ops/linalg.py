@@ -7,8 +7,10 @@ import jax.numpy as jnp
 from jax import lax
 
 from .. import _dtype as D
-from ._common import canon_dim, torch_name, unwrap_out
-from .registry import Op, OPS, dispatch, promote
+from ._common import canon_dim, torch_name
+from .registry import dispatch, promote
+from .registry import register as _reg
+from ._common import with_out as _out
 
 __all__ = []
 
@@ -23,19 +25,9 @@ _CPP = {"float32": "float", "float64": "double", "int64": "long int", "int32": "
         "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
 
 
-def _reg(name, fn, **kw):
-    o = Op(name, fn, **kw)
-    OPS[name] = o
-    return o
-
-
 def _public(fn):
     __all__.append(fn.__name__)
     return fn
-
-
-def _out(r, out):
-    return r if out is None else unwrap_out(r, out)
 
 
 def _dt(x):

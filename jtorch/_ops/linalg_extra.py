@@ -11,20 +11,17 @@ from . import linalg_decomp as LD
 from . import linalg_lu as LU
 from ._common import canon_dim, torch_name
 from .registry import dispatch
+from ._common import exporter
 
 __all__ = []
 TORCH_NAMES = []
+_torch = exporter(TORCH_NAMES)
 
 _HI, _reg, _out = LD._HI, LD._reg, LD._out  # NOTE: one registration helper for linalg
 
 
 def _linalg(fn):
     __all__.append(fn.__name__)
-    return fn
-
-
-def _torch(fn):
-    TORCH_NAMES.append(fn.__name__)
     return fn
 
 

@@ -10,18 +10,15 @@ from jax import lax
 from .. import return_types as RT
 from .linalg_decomp import _check_float, _info, _mH, _out, _reg
 from .registry import dispatch
+from ._common import exporter
 
 __all__ = []
 TORCH_NAMES = []
+_torch = exporter(TORCH_NAMES)
 
 
 def _linalg(fn):
     __all__.append(fn.__name__)
-    return fn
-
-
-def _torch(fn):
-    TORCH_NAMES.append(fn.__name__)
     return fn
 
 

@@ -7,26 +7,15 @@ import jax.numpy as jnp
 import jax.scipy.linalg as jsl
 
 from .. import _dtype as D
-from ._common import canon_dim, torch_name, unwrap_out
-from .registry import Op, OPS, dispatch, promote
+from ._common import canon_dim, torch_name
+from .registry import dispatch, promote
+from .registry import register as _reg
+from ._common import with_out as _out
+from ._common import exporter
 
 TORCH_NAMES = []
+_torch = exporter(TORCH_NAMES)
 METHODS = {}
-
-
-def _reg(name, fn, **kw):
-    o = Op(name, fn, **kw)
-    OPS[name] = o
-    return o
-
-
-def _torch(fn):
-    TORCH_NAMES.append(fn.__name__)
-    return fn
-
-
-def _out(r, out):
-    return r if out is None else unwrap_out(r, out)
 
 
 # ---- comparisons ------------------------------------------------------------------------------

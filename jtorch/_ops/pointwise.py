@@ -9,7 +9,8 @@ from jax import lax
 from .. import _dtype as D
 from ._common import torch_name, unwrap_out
 from . import _kinks as K
-from .registry import Op, OPS, dispatch, promote, result_dtype, to_float
+from .registry import dispatch, promote, result_dtype, to_float
+from .registry import register as _reg
 
 __all__ = []  # filled by _export
 
@@ -19,12 +20,6 @@ def _export(name, fn):
     globals()[name] = fn
     __all__.append(name)
     return fn
-
-
-def _reg(name, fn, **kw):
-    o = Op(name, fn, **kw)
-    OPS[name] = o
-    return o
 
 
 def _dt(x):

@@ -11,18 +11,14 @@ from jax import lax
 from .. import _dtype as D
 from .. import return_types as RT
 from ._common import canon_dim, canon_dims, torch_name, unwrap_out
-from .registry import Op, OPS, dispatch, hooks, promote, to_float
+from .registry import dispatch, hooks, promote, to_float
+from .registry import register as _reg
+from ._common import with_out as _out
 
 __all__ = []
 
 _LOWP = (jnp.dtype(jnp.float16), jnp.dtype(jnp.bfloat16))
 _I64 = jnp.dtype(jnp.int64)
-
-
-def _reg(name, fn, **kw):
-    o = Op(name, fn, **kw)
-    OPS[name] = o
-    return o
 
 
 def _public(fn):
@@ -57,10 +53,6 @@ def _axis(x, dim):
     """One wrapped dim, or None for a 0-d input (which torch lets you reduce over dim 0/-1)."""
     d = canon_dim(dim, x.ndim)
     return d if x.ndim else None
-
-
-def _out(r, out):
-    return r if out is None else unwrap_out(r, out)
 
 
 def _out_rt(cls, r, out):

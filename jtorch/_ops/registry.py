@@ -62,13 +62,16 @@ class Op:
         return f"<jtorch op {self.name}>"
 
 
+def register(name, fn, **kw):
+    """Register the pure JAX function fn as op `name`; returns the Op."""
+    o = Op(name, fn, **kw)
+    OPS[name] = o
+    return o
+
+
 def op(name, **kw):
     """Decorator: register a pure JAX function as op `name`."""
-    def deco(fn):
-        o = Op(name, fn, **kw)
-        OPS[name] = o
-        return o
-    return deco
+    return lambda fn: register(name, fn, **kw)
 
 
 # ---- Python scalars ------------------------------------------------------------------

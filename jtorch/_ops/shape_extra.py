@@ -13,21 +13,13 @@ from jax import lax
 
 from ._common import canon_dim, canon_dims
 from ._shape_views import _positions, ints, layout
-from .registry import Op, OPS, cast, dispatch
+from .registry import cast, dispatch
+from .registry import register as _reg
+from ._common import exporter
 
 TORCH_NAMES = []
+_torch = exporter(TORCH_NAMES)
 METHODS = {}
-
-
-def _reg(name, fn, **kw):
-    o = Op(name, fn, **kw)
-    OPS[name] = o
-    return o
-
-
-def _torch(fn):
-    TORCH_NAMES.append(fn.__name__)
-    return fn
 
 
 def _check_src(src, want):

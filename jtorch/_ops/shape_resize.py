@@ -7,14 +7,11 @@ import jax.numpy as jnp
 from .. import _view
 from ._shape_views import ints
 from .registry import Op, OPS, dispatch
+from ._common import exporter
 
 TORCH_NAMES = []
+_torch = exporter(TORCH_NAMES)
 METHODS = {}
-
-
-def _torch(fn):
-    TORCH_NAMES.append(fn.__name__)
-    return fn
 
 
 # ---- resize_ ----------------------------------------------------------------------------------

@@ -8,24 +8,16 @@ from jax import lax
 from .. import return_types as RT
 from ._common import canon_dim, unwrap_out
 from .reduction import _empty_check, _evenly_reduce
-from .registry import Op, OPS, dispatch, hooks, promote
+from .registry import dispatch, hooks, promote
+from .registry import register as _reg
+from ._common import with_out as _out
 
 __all__ = []
-
-
-def _reg(name, fn, **kw):
-    o = Op(name, fn, **kw)
-    OPS[name] = o
-    return o
 
 
 def _public(fn):
     __all__.append(fn.__name__)
     return fn
-
-
-def _out(r, out):
-    return r if out is None else unwrap_out(r, out)
 
 
 def _axis(x, dim):

@@ -11,22 +11,14 @@ import jax.scipy.special as jss
 from jax import lax
 
 from .. import _dtype as D
-from ._common import torch_name, unwrap_out
-from .registry import Op, OPS, dispatch, promote, to_float
+from ._common import torch_name
+from .registry import dispatch, promote, to_float
+from .registry import register as _reg
+from ._common import with_out as _out
 
 __all__ = []          # torch.special names
 TORCH_NAMES = []      # top-level torch.* names defined here
 METHODS = {}          # Tensor methods defined here
-
-
-def _reg(name, fn, **kw):
-    o = Op(name, fn, **kw)
-    OPS[name] = o
-    return o
-
-
-def _out(r, out):
-    return r if out is None else unwrap_out(r, out)
 
 
 def _nie(kernel, d):

@@ -11,18 +11,13 @@ import jax.numpy as jnp
 
 from .. import _dtype as D
 from ._common import torch_name
-from .registry import Op, OPS, dispatch, promote
+from .registry import dispatch, promote
+from .registry import register as _reg
 
 TORCH_NAMES = ["stft", "istft"]
 METHODS = {}
 
 _WARNED = set()
-
-
-def _reg(name, fn, **kw):
-    o = Op(name, fn, **kw)
-    OPS[name] = o
-    return o
 
 
 def _warn_once(key, msg):
