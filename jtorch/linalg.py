@@ -5,6 +5,7 @@ from ._ops.linalg_decomp import (  # noqa: F401
     eigvalsh, eig, eigvals, svd, svdvals, matrix_power, matrix_exp, pinv, matrix_rank,
 )
 from ._ops.linalg_lu import lu_factor, lu_factor_ex, lu, lu_solve  # noqa: F401
+from ._ops.linalg_ldl import ldl_factor, ldl_factor_ex, ldl_solve  # noqa: F401
 from ._ops.linalg_extra import (  # noqa: F401
     vector_norm, matrix_norm, norm, cond, vecdot, multi_dot, cross, diagonal,
     householder_product, lstsq, tensorinv, tensorsolve, vander,

@@ -1,4 +1,5 @@
-"""torch.special: special functions (ops in jtorch/_ops/special_ops.py and pointwise.py)."""
+"""torch.special: special functions (ops in jtorch/_ops/special_ops.py, special_bessel.py and
+pointwise.py)."""
 from ._ops.pointwise import (  # noqa: F401
     digamma, erf, erfc, erfinv, exp2, expm1, i0, log1p, logit, round, sinc, xlogy,
 )
@@ -6,6 +7,8 @@ from ._ops.pointwise import lgamma as gammaln  # noqa: F401
 from ._ops.pointwise import digamma as psi  # noqa: F401
 from ._ops.special_ops import *  # noqa: F401,F403
 from ._ops.special_ops import __all__ as _SP_ALL
+from ._ops.special_bessel import *  # noqa: F401,F403
+from ._ops.special_bessel import __all__ as _SB_ALL
 
 
 
@@ -27,6 +30,6 @@ def logsumexp(input, dim, keepdim=False, *, out=None):
     return _lse(input, dim, keepdim, out=out)
 
 
-__all__ = list(_SP_ALL) + ["digamma", "psi", "erf", "erfc", "erfinv", "exp2", "expm1", "gammaln",
-                           "i0", "log1p", "logit", "round", "sinc", "xlogy", "softmax",
-                           "log_softmax", "logsumexp"]
+__all__ = list(_SP_ALL) + list(_SB_ALL) + [
+    "digamma", "psi", "erf", "erfc", "erfinv", "exp2", "expm1", "gammaln", "i0", "log1p", "logit",
+    "round", "sinc", "xlogy", "softmax", "log_softmax", "logsumexp"]

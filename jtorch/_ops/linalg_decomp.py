@@ -509,7 +509,35 @@ def _pinv_fn(herm, has_atol, has_rtol, x, atol, rtol):
     return _mm(_mH(vh) * sinv[..., None, :].astype(x.dtype), _mH(u))
 
 
-_PINV = _reg("linalg_pinv", _pinv_fn)
+def _pinv_jvp(a, p, da):
+    """torch's closed-form pinv JVP (FunctionsManual.cpp pinv_jvp), in A and pinv(A)."""
+    dah, ph = _mH(da), _mH(p)
+    if a.shape[-2] <= a.shape[-1]:
+        k = _mm(ph, dah)
+        return _mm(p, k - _mH(k) - _mm(k, _mm(a, p))) + _mm(dah - _mm(p, _mm(a, dah)), _mm(ph, p))
+    k = _mm(p, da)
+    kh = _mH(k)
+    return _mm(kh - k - _mm(_mm(p, a), kh), p) + _mm(_mm(p, ph), dah - _mm(_mm(dah, a), p))
+
+
+# NOTE: torch differentiates pinv by that closed formula for every input (its backward,
+# pinv_backward, is exactly the formula's transpose): with hermitian=True it treats A as the full
+# (possibly non-Hermitian) matrix, and at a rank cut-off it differs from the SVD's derivative.
+# A custom JVP gives torch's gradients in both cases, forward mode (func.jvp) included; JAX
+# transposes it for reverse mode. atol/rtol get no derivative.
+@functools.partial(jax.custom_jvp, nondiff_argnums=(0, 1, 2))
+def _pinv_cjvp(herm, has_atol, has_rtol, x, atol, rtol):
+    return _pinv_fn(herm, has_atol, has_rtol, x, atol, rtol)
+
+
+@_pinv_cjvp.defjvp
+def _pinv_cjvp_rule(herm, has_atol, has_rtol, primals, tangents):
+    x, atol, rtol = primals
+    p = _pinv_fn(herm, has_atol, has_rtol, x, atol, rtol)
+    return p, _pinv_jvp(x, p, tangents[0]).astype(p.dtype)
+
+
+_PINV = _reg("linalg_pinv", _pinv_cjvp)
 
 
 @_linalg
