@@ -6,7 +6,6 @@ input, JAX returns inf/NaN; the *_ex variants report info = 0 always (see README
 """
 import builtins
 import functools
-import math
 
 import jax
 import jax.numpy as jnp
@@ -15,33 +14,19 @@ from jax import lax
 
 from .. import _dtype as D
 from .. import return_types as RT
-from ._common import canon_dim, torch_name, unwrap_out
-from .registry import Op, OPS, dispatch
+from ._common import exporter, torch_name, with_out as _out
+from .registry import dispatch, register as _reg
 
 __all__ = []  # torch.linalg names (the public jtorch.linalg namespace picks these)
 TORCH_NAMES = []  # top-level torch.* functions defined here (det, inverse, svd, ...)
+_torch = exporter(TORCH_NAMES)
 
 _HI = lax.Precision.HIGHEST
-
-
-def _reg(name, fn, **kw):
-    o = Op(name, fn, **kw)
-    OPS[name] = o
-    return o
 
 
 def _linalg(fn):
     __all__.append(fn.__name__)
     return fn
-
-
-def _torch(fn):
-    TORCH_NAMES.append(fn.__name__)
-    return fn
-
-
-def _out(r, out):
-    return r if out is None else unwrap_out(r, out)
 
 
 def _mT(x):

@@ -16,8 +16,9 @@ from jax import lax
 
 from .. import _dtype as D
 from .. import return_types as RT
-from ._common import torch_name, unwrap_out
-from .registry import Op, OPS, dispatch
+from ._common import torch_name, with_out as _out
+from .linalg_decomp import _check_float, _check_square
+from .registry import dispatch, register as _reg
 
 TORCH_NAMES = []   # top-level torch.* names defined here (geqrf, ormqr)
 METHODS = {}       # Tensor methods defined here
@@ -25,31 +26,6 @@ __all__ = []       # torch.linalg names defined here
 
 _HI = lax.Precision.HIGHEST
 _ALPHA = (1.0 + math.sqrt(17.0)) / 8.0  # NOTE: Bunch-Kaufman's growth bound constant
-
-
-def _reg(name, fn, **kw):
-    o = Op(name, fn, **kw)
-    OPS[name] = o
-    return o
-
-
-def _out(r, out):
-    return r if out is None else unwrap_out(r, out)
-
-
-def _check_float(x, what):
-    d = D.from_np(x.dtype)
-    if d._cat < 2 or d in (D.float16, D.bfloat16):
-        raise RuntimeError(f"{what}: Expected a floating point or complex tensor as input. Got "
-                           f"{torch_name(d)}")
-
-
-def _check_square(x, what):
-    if x.ndim < 2:
-        raise RuntimeError(f"{what}: The input tensor A must have at least 2 dimensions.")
-    if x.shape[-1] != x.shape[-2]:
-        raise RuntimeError(f"{what}: A must be batches of square matrices, but they are "
-                           f"{x.shape[-2]} by {x.shape[-1]} matrices")
 
 
 def _abs1(x):
