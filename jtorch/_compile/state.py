@@ -47,52 +47,73 @@ class _Collector:
         self.tensors.setdefault(id(root), root)
 
     def visit(self, obj, depth=0):
-        if obj is None or isinstance(obj, (bool, int, float, complex, str, bytes, type)):
+        k = _KINDS.get(type(obj))
+        if k is None:
+            k = _kind(type(obj))
+        if k == _ATOM:
             return
-        if _is_tensor(obj):
+        if k == _TENSOR:
             self.tensor(obj)
             return
         if id(obj) in self.seen or depth > _MAX_DEPTH:
             return
         self.seen.add(id(obj))
-        if _is_module(obj):
-            self.modules[id(obj)] = obj
-            for m in _all_modules(obj):
-                self.modules[id(m)] = m
-                for t in list(m._parameters.values()) + list(m._buffers.values()):
-                    if t is not None:
-                        self.tensor(t)
-                for v in vars(m).values():
-                    if _is_tensor(v):
-                        self.tensor(v)
-        elif _is_optimizer(obj):
-            self.optimizers[id(obj)] = obj
-            for g in obj.param_groups:
-                for p in g["params"]:
-                    self.tensor(p)
-            for st in obj.state.values():
-                if isinstance(st, dict):
-                    for v in st.values():
-                        if _is_tensor(v):
-                            self.tensor(v)
-        elif isinstance(obj, dict):
+        if k == _OTHER:  # NOTE: duck-typed: module/optimizer look-alikes, schedulers, objects
+            if _is_module(obj):
+                k = _MODULE
+            elif _is_optimizer(obj):
+                k = _OPTIMIZER
+            elif hasattr(obj, "optimizer") and _is_optimizer(getattr(obj, "optimizer")):
+                self.visit(obj.optimizer, depth + 1)  # an LR scheduler
+                return
+            elif hasattr(obj, "__dict__"):
+                for v in list(vars(obj).values()):
+                    self.visit(v, depth + 1)
+                return
+            else:
+                return
+        if k == _MODULE:
+            self.module(obj)
+        elif k == _OPTIMIZER:
+            self.optimizer(obj)
+        elif k == _DICT:
             for v in list(obj.values()):
                 self.visit(v, depth + 1)
-        elif isinstance(obj, (list, tuple, set, frozenset)):
+        elif k == _SEQ:
             for v in obj:
                 self.visit(v, depth + 1)
-        elif isinstance(obj, types.MethodType):
+        elif k == _METHOD:
             self.visit(obj.__self__, depth + 1)
             self.visit(obj.__func__, depth + 1)
-        elif isinstance(obj, types.FunctionType):
+        elif k == _FUNCTION:
             self.function(obj, depth)
-        elif isinstance(obj, types.ModuleType):
-            return  # NOTE: whole modules (`torch`, `np`) are namespaces, not state
-        elif hasattr(obj, "optimizer") and _is_optimizer(getattr(obj, "optimizer")):
-            self.visit(obj.optimizer, depth + 1)  # an LR scheduler
-        elif hasattr(obj, "__dict__") and not isinstance(obj, type):
-            for v in list(vars(obj).values()):
-                self.visit(v, depth + 1)
+
+    def module(self, obj):
+        tensor, T = self.tensor, _Tensor
+        self.modules[id(obj)] = obj
+        for m in _all_modules(obj):
+            self.modules[id(m)] = m
+            for t in m._parameters.values():
+                if t is not None:
+                    tensor(t)
+            for t in m._buffers.values():
+                if t is not None:
+                    tensor(t)
+            for v in m.__dict__.values():
+                if isinstance(v, T):
+                    tensor(v)
+
+    def optimizer(self, obj):
+        tensor, T = self.tensor, _Tensor
+        self.optimizers[id(obj)] = obj
+        for g in obj.param_groups:
+            for p in g["params"]:
+                tensor(p)
+        for st in obj.state.values():
+            if isinstance(st, dict):
+                for v in st.values():
+                    if isinstance(v, T):
+                        tensor(v)
 
     def function(self, fn, depth):
         for cell in fn.__closure__ or ():
@@ -108,12 +129,37 @@ class _Collector:
             self.visit(v, depth + 1)
 
 
+_CODE_NAMES = {}
+
+
 def _code_names(code):
-    names = set(code.co_names)
-    for c in code.co_consts:
-        if isinstance(c, types.CodeType):
-            names |= _code_names(c)
+    """The global names a code object (and the functions nested in it) can read; memoized."""
+    names = _CODE_NAMES.get(code)
+    if names is None:
+        names = set(code.co_names)
+        for c in code.co_consts:
+            if isinstance(c, types.CodeType):
+                names.update(_code_names(c))
+        names = _CODE_NAMES[code] = tuple(sorted(names))
     return names
+
+
+# NOTE: what visit() does with an object depends on its type only (decided once per type).
+_ATOM, _TENSOR, _MODULE, _OPTIMIZER, _DICT, _SEQ, _METHOD, _FUNCTION, _OTHER = range(9)
+_KINDS = {}
+
+
+def _kind(tp):
+    from ..nn.modules.module import Module
+    from ..optim.optimizer import Optimizer
+    kinds = ((_TENSOR, _Tensor), (_MODULE, Module), (_OPTIMIZER, Optimizer), (_DICT, dict),
+             (_SEQ, (list, tuple, set, frozenset)), (_METHOD, types.MethodType),
+             (_FUNCTION, types.FunctionType),
+             (_ATOM, (bool, int, float, complex, str, bytes, type, types.ModuleType,
+                      type(None))))
+    k = next((k for k, cls in kinds if issubclass(tp, cls)), _OTHER)
+    _KINDS[tp] = k
+    return k
 
 
 def _all_modules(m):
