@@ -2,6 +2,8 @@
 and the matching Tensor methods."""
 from .nn import functional as F
 from .nn.functional import _attention
+from .nn.functional._grid import grid_sampler_2d, grid_sampler_3d
+from .nn.functional._native_norm import native_batch_norm, native_group_norm, native_layer_norm
 from ._tensor import Tensor
 
 __all__ = ["softmax", "log_softmax", "cdist", "pdist", "cosine_similarity", "pairwise_distance",
@@ -9,7 +11,8 @@ __all__ = ["softmax", "log_softmax", "cdist", "pdist", "cosine_similarity", "pai
            "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d", "pixel_shuffle", "pixel_unshuffle", "layer_norm", "group_norm",
            "max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "adaptive_avg_pool1d",
-           "adaptive_max_pool1d", "ctc_loss"]
+           "adaptive_max_pool1d", "ctc_loss", "grid_sampler_2d", "grid_sampler_3d",
+           "native_batch_norm", "native_group_norm", "native_layer_norm"]
 
 
 def softmax(input, dim, dtype=None):

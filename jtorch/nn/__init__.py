@@ -2,3 +2,4 @@
 from .parameter import *  # noqa: F401,F403
 from .modules import *  # noqa: F401,F403
 from . import functional, init, utils  # noqa: F401
+from .functional._linear_ce import LinearCrossEntropyOptions  # noqa: F401,E402

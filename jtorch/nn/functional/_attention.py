@@ -8,7 +8,7 @@ from jax import lax
 
 from ... import _dtype as D
 from ..._ops import _kinks as K
-from ..._ops.registry import dispatch, promote
+from ..._ops.registry import dispatch, promote, to_float
 from ._activation import reg
 
 # NOTE: cdist is torch.cdist (not in torch.nn.functional); it lives here with the other
@@ -43,7 +43,8 @@ def pnorm(v, p, axis, keepdims=False):
 def _pairwise_fn(p, eps, keepdim, x1, x2):
     (x1, x2), _ = promote(x1, x2)
     nd = max(x1.ndim, x2.ndim)
-    return pnorm(x1 - x2 + eps, p, nd - 1, keepdim)
+    # NOTE: integer differences + the (double) eps -> torch's default float dtype.
+    return pnorm(to_float(x1 - x2) + eps, p, nd - 1, keepdim)
 
 
 def _cos_sim_fn(dim, eps, x1, x2):
@@ -76,10 +77,10 @@ def _cdist_fn(p, x1, x2):
 def _triplet_fn(reduction, margin, p, eps, swap, a, po, ne):
     (a, po, ne), _ = promote(a, po, ne)
     nd = max(a.ndim, po.ndim, ne.ndim) - 1
-    dp = pnorm(a - po + eps, p, nd)
-    dn = pnorm(a - ne + eps, p, nd)
+    dp = pnorm(to_float(a - po) + eps, p, nd)
+    dn = pnorm(to_float(a - ne) + eps, p, nd)
     if swap:
-        dn = jnp.minimum(dn, pnorm(po - ne + eps, p, nd))
+        dn = jnp.minimum(dn, pnorm(to_float(po - ne) + eps, p, nd))
     z = margin + dp - dn
     loss = jnp.where(z >= 0, z, jnp.zeros((), z.dtype))
     if reduction == "mean":

@@ -222,7 +222,8 @@ def _patches(ks, dilation, padding, stride, x):
                                          rhs_dilation=dilation,
                                          dimension_numbers=("NCHW", "OIHW", "NCHW"),
                                          precision=lax.Precision.HIGHEST)
-    return p.reshape(n, p.shape[1], -1)
+    # NOTE: explicit L (not -1): a reshape of a zero-size batch cannot infer it.
+    return p.reshape(n, p.shape[1], p.shape[2] * p.shape[3])
 
 
 def _unfold_fn(ks, dilation, padding, stride, x):

@@ -13,7 +13,7 @@ from jax import lax
 
 from ... import _dtype as D
 from ..._ops import _kinks as K
-from ..._ops.registry import dispatch, promote
+from ..._ops.registry import dispatch, promote, to_float
 from ._activation import reg, _LOWP
 
 __all__ = [
@@ -415,7 +415,11 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
 
 def _poisson_fn(reduction, log_input, full, eps, x, t):
     x, t = _float(x, t)
-    loss = jnp.exp(x) - t * x if log_input else x - t * jnp.log(x + eps)
+    # NOTE: integer operands: torch's exp/log (+ eps) give the default float dtype, the
+    # product t * x stays integral until it meets them.
+    xf = to_float(x)
+    loss = jnp.exp(xf) - to_float(t * x) if log_input else xf - t * jnp.log(xf + eps)
+    t = to_float(t)
     if full:
         ts = jnp.where(t > 1, t, jnp.ones((), t.dtype))
         st = ts * jnp.log(ts) - ts + 0.5 * jnp.log(2 * math.pi * ts)

@@ -34,7 +34,8 @@ def _hinge_fn(reduction, margin, x, t):
 
 def _ranking_fn(reduction, margin, x1, x2, t):
     x1, x2, t = _float(x1, x2, t)
-    return _apply_red(_clamp0(-t * (x1 - x2) + margin), reduction)
+    # NOTE: torch adds the (double) margin to the integer product: int -> default float dtype.
+    return _apply_red(_clamp0(to_float(-t * (x1 - x2)) + margin), reduction)
 
 
 def _soft_margin_fn(reduction, x, t):

@@ -8,6 +8,7 @@ from jax import lax
 
 from ..._ops.registry import Op, OPS, dispatch
 from ... import autograd as _ag
+from ... import _dtype as D
 
 __all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "rms_norm",
            "local_response_norm", "normalize"]
@@ -79,8 +80,26 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     """Batch normalization; in training mode running_mean/var are updated in place."""
     if training:
         _verify_batch_size(tuple(input.shape))
+    if input.numel() == 0:
+        # NOTE: torch returns a copy (not a view: the gradient chain stays intact), scaled by
+        # weight[0] and shifted by bias[0], before any shape check.
+        out = input.clone()
+        if weight is not None:
+            out = out * weight[0]
+        if bias is not None:
+            out = out + bias[0]
+        return out
     if input.dim() < 2:
-        raise ValueError(f"expected 2D or more input (got {input.dim()}D input)")
+        raise IndexError(f"Dimension out of range (expected to be in range of "
+                         f"[{-builtins.max(input.dim(), 1)}, {builtins.max(input.dim(), 1) - 1}]"
+                         f", but got 1)")
+    if training and (running_mean is None) != (running_var is None):
+        raise ValueError("running_mean and running_var must either both be None or neither be "
+                         "None")
+    if not training:
+        for name, t in (("running_mean", running_mean), ("running_var", running_var)):
+            if t is None:
+                raise RuntimeError(f"{name} must be defined in evaluation mode")
     c = input.shape[1]
     for name, t in (("running_mean", running_mean), ("running_var", running_var),
                     ("weight", weight), ("bias", bias)):
@@ -284,6 +303,11 @@ def _lrn_fn(size, alpha, beta, k, x):
     win[1] = size
     s = lax.reduce_window(sq, np.array(0, x.dtype), lax.add, tuple(win), (1,) * x.ndim,
                           "VALID")
+    if x.dtype.kind in "biu":
+        # NOTE: torch average-pools the integer squares (truncating division), then scales
+        # by the (double) alpha: the result is in the default float dtype.
+        avg = (s // size).astype(D.get_default_dtype()._np)
+        return x / (avg * alpha + k) ** beta
     div = (s / size * alpha + k) ** beta
     return (x / div).astype(x.dtype)
 

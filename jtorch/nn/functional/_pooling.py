@@ -80,7 +80,9 @@ def _max_pool_fn(n, k, s, p, d, ceil, with_idx, x):
     outs, pads = _geometry(x.shape, n, k, s, p, d, ceil)
     low = _lowest(x.dtype)
     cfg = [(0, 0, 0)] * (x.ndim - n) + [(lo, hi, 0) for lo, hi in pads]
-    if not with_idx:
+    # NOTE: JAX has no VJP for reduce_window max with window dilation; dilated pooling takes
+    # the gather (argmax) path below, whose VJP scatters to the first max like torch.
+    if not with_idx and builtins.all(v == 1 for v in d):
         xp = lax.pad(x, jnp.asarray(low, x.dtype), cfg)
         win = (1,) * (x.ndim - n) + tuple(k)
         st = (1,) * (x.ndim - n) + tuple(s)
@@ -92,6 +94,8 @@ def _max_pool_fn(n, k, s, p, d, ceil, with_idx, x):
     w = _windows(xp, n, outs, k, s, d)
     am = jnp.argmax(w, axis=-1)
     y = jnp.take_along_axis(w, am[..., None], axis=-1)[..., 0]
+    if not with_idx:
+        return y
     src = jnp.asarray(_src_index(x.shape, n, outs, k, s, p, d))
     src = jnp.broadcast_to(src, w.shape)
     idx = jnp.take_along_axis(src, am[..., None], axis=-1)[..., 0]
