@@ -26,6 +26,7 @@ _group("out of scope: private aten op (torch.ops.aten / leading underscore), not
        """_batch_norm_with_update _chunk_cat _native_batch_norm_legit _segment_reduce.lengths
        _segment_reduce.offsets _softmax_backward_data _unsafe_masked_index
        _unsafe_masked_index_put_accumulate _upsample_bilinear2d_aa slice
+       native_dropout_backward max_pool2d_with_indices_backward
        torch.ops.aten._efficient_attention_forward torch.ops.aten._flash_attention_forward
        torch.ops.aten._safe_softmax.default torch._scaled_mm torch._scaled_mm_v2""")
 _group("out of scope: CUDA jiterator (runtime-compiled CUDA kernels), no CPU meaning",
@@ -39,55 +40,20 @@ _group("out of scope: sparse layouts (jtorch tensors are dense JAX arrays)",
 SKIPS.update({
     "as_strided.partial_views": "as_strided over a view's underlying storage: jtorch views do "
                                 "not expose torch's storage offsets/strides model",
-    "nextafter:grad": "torch marks nextafter's output requires_grad (its backward is not "
-                      "implemented); jtorch registers nextafter as non-differentiable",
-    "gather": "jtorch raises 'Expected dtype int32/int64 for index' on one of op_db's samples "
-              "(jtorch/_ops/_index_ops.py gather; not investigated yet)",
-    "logcumsumexp:grad": "gradient differs from torch's logcumsumexp_backward on op_db's "
-                         "samples (JAX's derivative of the cumulative logsumexp; not "
-                         "investigated yet)",
-    "tensordot": "jtorch raises a contracted-dimension mismatch on op_db's sample with dims as "
-                 "lists (dims parsing in jtorch/_ops/linalg.py; not investigated yet)",
-    "scatter_reduce.amax:bool": "bool scatter-max: jax.lax.scatter_max has no bool kernel",
-    "scatter_reduce.amin:bool": "bool scatter-min: jax.lax.scatter_min has no bool kernel",
-    "scatter_reduce.sum:bool": "bool scatter-add: jax.lax.scatter_add has no bool kernel",
-    "scatter_reduce.prod:bool": "bool scatter-multiply: jax.lax.scatter_mul has no bool kernel",
-    "scatter_reduce.prod:grad": "JAX's scatter_mul VJP requires unique indices (op_db's "
-                                "samples repeat indices)",
-    "linalg.pinv.hermitian:grad": "torch differentiates pinv(hermitian=True) as a function of "
-                                  "the whole matrix; jtorch differentiates through the triangle "
-                                  "eigh reads (op_db's samples are not Hermitian)",
-    "linalg.pinv.singular:grad": "rank-deficient input: torch's pinv backward formula and JAX's "
-                                 "SVD derivative disagree at the rank cut-off",
-    # nn.functional (owned by the nn engineers; causes as reported by the test)
-    "nn.functional.batch_norm": "jtorch raises 'expected 2D or more input' for op_db's 1-d "
-                                "(C,) input sample",
-    "nn.functional.cosine_embedding_loss:int64": "result dtype float64 for int64 inputs "
-                                                  "(torch: float32)",
-    "nn.functional.cosine_embedding_loss:bool": "result dtype float64 for bool inputs "
-                                                 "(torch: float32)",
-    "nn.functional.margin_ranking_loss:int64": "result dtype float64 for int64 inputs "
-                                               "(torch: float32)",
-    "nn.functional.pairwise_distance:int64": "result dtype float64 for int64 inputs "
-                                             "(torch: float32)",
-    "nn.functional.poisson_nll_loss:int64": "result dtype float64 for int64 inputs "
-                                            "(torch: float32)",
-    "nn.functional.triplet_margin_loss:int64": "result dtype float64 for int64 inputs "
-                                               "(torch: float32)",
-    "nn.functional.local_response_norm:int64": "result dtype int64 for int64 input (torch: "
-                                               "float32)",
-    "nn.functional.max_pool2d:grad": "JAX has no VJP for max-pooling with window dilation "
-                                     "(select_and_gather)",
-    "nn.functional.max_pool3d:grad": "JAX has no VJP for max-pooling with window dilation "
-                                     "(select_and_gather)",
-    "nn.functional.multi_head_attention_forward": "output differs from torch on op_db's "
-                                                  "samples (not investigated yet)",
-    "nn.functional.scaled_dot_product_attention": "output differs from torch on op_db's "
-                                                  "samples (not investigated yet)",
-    "nn.functional.triplet_margin_with_distance_loss": "distance_function defaults to torch's "
-                                                       "pairwise_distance inside op_db's sample "
-                                                       "(a torch callable given jtorch tensors)",
-    "nn.functional.unfold": "ZeroDivisionError on op_db's sample with a zero-size dimension",
+    "as_strided_scatter:grad": "torch's input gradient is wrong: it keeps the cotangent only "
+                               "at the positions src overwrote (op_db itself marks "
+                               "TestBwdGradients.test_fn_grad an expected failure; its formula "
+                               "was flagged in review of pytorch/pytorch#77128); jtorch "
+                               "zeroes them (tests/test_shape_extra.py checks src's gradient "
+                               "against torch and input's against the exact one)",
+    "chalf": "out of scope: Tensor.chalf makes a complex32 tensor; JAX has no complex32 "
+             "dtype, so jtorch has none",
+    # nn.functional attention: samples with dropout depend on torch's RNG (test_opinfo passes
+    # over sdpa's); every op_db sample rerun with dropout off agrees with torch (values and
+    # VJPs) within float32 summation-order rounding (worst: 7.6e-5 absolute, outputs ~100).
+    "nn.functional.multi_head_attention_forward": "out of scope: random: op_db's only float32 "
+                                                  "sample (requires_grad) has dropout_p=0.5, "
+                                                  "training=True",
 })
 
 # Per-entry tolerances (rtol, atol) where float32 results legitimately differ more than the
