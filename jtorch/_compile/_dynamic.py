@@ -28,22 +28,25 @@ def batch_pattern(leaves):
     return tuple(out)
 
 
-def export_call(pure, spec, leaves, arrs, grads, key, ins, hps):
-    """A jitted call of `pure` exported with symbolic batch sizes, or None if the function
-    cannot be traced that way (or its outputs need autograd: those stay per shape)."""
-    pattern = batch_pattern(leaves)
+def _aval(a):
+    return None if a is None else jax.ShapeDtypeStruct(a.shape, a.dtype)
+
+
+def export_call(spec, pattern, arrs, grads, key, ins, hps):
+    """A jitted call of spec["pure"] exported with symbolic batch sizes, or None if the function
+    cannot be traced that way (or its outputs need autograd: those stay per shape). pattern:
+    batch_pattern of the call's argument leaves."""
     n = max((g for g in pattern if g is not None), default=-1) + 1
     if n == 0:
         return None
     syms = jax.export.symbolic_shape(",".join(f"b{i}" for i in range(n)))
-    spec_of = lambda a: None if a is None else jax.ShapeDtypeStruct(a.shape, a.dtype)  # noqa
     in_specs = [None if a is None else jax.ShapeDtypeStruct(
         a.shape if g is None else (syms[g],) + tuple(a.shape[1:]), a.dtype)
         for a, g in zip(ins, pattern)]
     try:
-        exp = jax.export.export(jax.jit(pure), platforms=[jax.default_backend()])(
-            [spec_of(a) for a in arrs], [spec_of(g) for g in grads], spec_of(key), in_specs,
-            [spec_of(h) for h in hps])
+        exp = jax.export.export(jax.jit(spec["pure"]), platforms=[jax.default_backend()])(
+            [_aval(a) for a in arrs], [_aval(g) for g in grads], _aval(key), in_specs,
+            [_aval(h) for h in hps])
     except Exception:  # noqa: BLE001  NOTE: any failure of the symbolic trace -> per shape
         return None
     if spec.get("diff"):

@@ -105,7 +105,7 @@ class CompiledFunction:
             return entry
         entry = self._trace(leaves, treedef, st)
         if pattern is not None and any(g is not None for g in pattern):
-            call = _D.export_call(entry[1]["pure"], entry[1], leaves, *self._inputs(st, leaves))
+            call = _D.export_call(entry[1], pattern, *self._inputs(st, leaves))
             if call is None:
                 self._cache[key] = _PER_SHAPE
                 key = self._key(leaves, treedef, st, c)

@@ -500,9 +500,8 @@ def narrow(input, dim, start, length):
     return basic_view(_SLICE, input, index, st, off + start * st[d])
 
 
-def select(input, dim, index):
-    """The sub-tensor at `index` along dim, dropping dim (a view) (torch.select)."""
-    sh = input._a.shape
+def select_index(sh, dim, index):
+    """(dim, index) of select() on shape sh, both wrapped; torch's IndexErrors."""
     if not sh:
         raise IndexError("select() cannot be applied to a 0-dim tensor.")
     d = canon_dim(dim, len(sh))
@@ -510,8 +509,13 @@ def select(input, dim, index):
     if not -sh[d] <= index < sh[d]:
         raise IndexError(f"select(): index {index} out of range for tensor of size {list(sh)} at "
                          f"dimension {d}")
-    if index < 0:
-        index += sh[d]
+    return d, index % sh[d]
+
+
+def select(input, dim, index):
+    """The sub-tensor at `index` along dim, dropping dim (a view) (torch.select)."""
+    sh = input._a.shape
+    d, index = select_index(sh, dim, index)
     st, off = layout(input)
     key = ((None, None, None),) * d + (index,)
     return basic_view(_SELECT, input, key, st[:d] + st[d + 1:], off + index * st[d])

@@ -12,7 +12,7 @@ import numpy as np
 from jax import lax
 
 from ._common import canon_dim, canon_dims
-from ._shape_views import _positions, ints, layout
+from ._shape_views import _positions, ints, layout, select_index
 from .registry import cast, dispatch
 from .registry import register as _reg
 from ._common import exporter
@@ -46,16 +46,10 @@ _SELECT_SCATTER = _reg("select_scatter", _select_scatter_fn)
 def select_scatter(input, src, dim, index):
     """input with input.select(dim, index) replaced by src (torch.select_scatter)."""
     sh = tuple(input.shape)
-    if not sh:
-        raise IndexError("select() cannot be applied to a 0-dim tensor.")
-    d = canon_dim(dim, len(sh))
-    index = operator.index(index)
-    if not -sh[d] <= index < sh[d]:
-        raise IndexError(f"select(): index {index} out of range for tensor of size {list(sh)} at "
-                         f"dimension {d}")
+    d, index = select_index(sh, dim, index)
     _check_src(src, sh[:d] + sh[d + 1:])
     # NOTE: the index is a runtime argument: every index shares one compiled program.
-    return dispatch(_SELECT_SCATTER, (input, src, index % sh[d]), (d,))
+    return dispatch(_SELECT_SCATTER, (input, src, index), (d,))
 
 
 def _slice_scatter_fn(d, step, x, s, start):

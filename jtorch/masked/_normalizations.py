@@ -8,49 +8,39 @@ from ._reductions import norm
 __all__ = ["cumsum", "cumprod", "softmax", "log_softmax", "softmin", "normalize", "logaddexp"]
 
 
-def cumsum(input, dim, *, dtype=None, mask=None):
-    """Cumulative sum along dim, masked-out elements counting as 0 (torch.masked.cumsum)."""
-    check_input(input, "cumsum")
+def _along(name, identity, fn, input, dim, dtype, mask, cast=False):
+    """fn(input with masked-out elements set to the identity of `identity`, dim, dtype=...)."""
+    check_input(input, name)
     if dtype is None:
         dtype = input.dtype
-    dim_ = canonical_dim(dim, input.ndim)[0]
-    return jtorch.cumsum(combine("sum", input, mask), dim_, dtype=dtype).to(dtype=dtype)
+    out = fn(combine(identity, input, mask), canonical_dim(dim, input.ndim)[0], dtype=dtype)
+    return out.to(dtype=dtype) if cast else out
+
+
+def cumsum(input, dim, *, dtype=None, mask=None):
+    """Cumulative sum along dim, masked-out elements counting as 0 (torch.masked.cumsum)."""
+    return _along("cumsum", "sum", jtorch.cumsum, input, dim, dtype, mask, cast=True)
 
 
 def cumprod(input, dim, *, dtype=None, mask=None):
     """Cumulative product along dim, masked-out elements counting as 1 (torch.masked.cumprod)."""
-    check_input(input, "cumprod")
-    if dtype is None:
-        dtype = input.dtype
-    dim_ = canonical_dim(dim, input.ndim)[0]
-    return jtorch.cumprod(combine("prod", input, mask), dim_, dtype=dtype).to(dtype=dtype)
+    return _along("cumprod", "prod", jtorch.cumprod, input, dim, dtype, mask, cast=True)
 
 
 def softmax(input, dim, *, dtype=None, mask=None):
     """Softmax along dim over the masked-in elements (masked-out ones get 0)."""
-    check_input(input, "softmax")
-    if dtype is None:
-        dtype = input.dtype
-    dim_ = canonical_dim(dim, input.ndim)[0]
-    return jtorch.nn.functional.softmax(combine("amax", input, mask), dim_, dtype=dtype)
+    return _along("softmax", "amax", jtorch.nn.functional.softmax, input, dim, dtype, mask)
 
 
 def log_softmax(input, dim, *, dtype=None, mask=None):
     """Log-softmax along dim over the masked-in elements (masked-out ones get -inf)."""
-    check_input(input, "log_softmax")
-    if dtype is None:
-        dtype = input.dtype
-    dim_ = canonical_dim(dim, input.ndim)[0]
-    return jtorch.nn.functional.log_softmax(combine("amax", input, mask), dim_, dtype=dtype)
+    return _along("log_softmax", "amax", jtorch.nn.functional.log_softmax, input, dim, dtype,
+                  mask)
 
 
 def softmin(input, dim, *, dtype=None, mask=None):
     """Softmin along dim over the masked-in elements (masked-out ones get 0)."""
-    check_input(input, "softmin")
-    if dtype is None:
-        dtype = input.dtype
-    dim_ = canonical_dim(dim, input.ndim)[0]
-    return jtorch.nn.functional.softmin(combine("amin", input, mask), dim_, dtype=dtype)
+    return _along("softmin", "amin", jtorch.nn.functional.softmin, input, dim, dtype, mask)
 
 
 def normalize(input, ord, dim, *, eps=1e-12, dtype=None, mask=None):

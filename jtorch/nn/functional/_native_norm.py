@@ -6,7 +6,7 @@ import jax.numpy as jnp
 from jax import lax
 
 from ..._ops.registry import Op, OPS, dispatch
-from ._norm import _check_norm_shape, _norm_shape, _opmath, _write
+from ._norm import _check_norm_shape, _norm_shape, _opmath, _write, ln_with_stats
 
 __all__ = ["native_batch_norm", "native_layer_norm", "native_group_norm"]
 
@@ -94,19 +94,8 @@ def native_batch_norm(input, weight, bias, running_mean, running_var, training, 
 
 def _native_ln_fn(nd, eps, has_w, has_b, x, *rest):
     sd = _stat_dtype(x, rest)
-    rest = list(rest)
-    ct = _opmath(x)
-    xc = x.astype(ct)
-    axes = tuple(range(x.ndim - nd, x.ndim))
-    mean = jnp.mean(xc, axis=axes, keepdims=True)
-    var = jnp.mean(jnp.square(xc - mean), axis=axes, keepdims=True)
-    rstd = lax.rsqrt(var + eps)
-    y = (xc - mean) * rstd
-    if has_w:
-        y = y * rest.pop(0).astype(ct)
-    if has_b:
-        y = y + rest.pop(0).astype(ct)
-    return y.astype(x.dtype), mean.astype(sd), rstd.astype(sd)
+    y, mean, rstd = ln_with_stats(nd, eps, has_w, has_b, x, *rest)
+    return y, mean.astype(sd), rstd.astype(sd)
 
 
 _NATIVE_LN = Op("native_layer_norm_stats", _native_ln_fn, nout=3, nondiff_outputs=(1, 2),

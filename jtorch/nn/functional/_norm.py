@@ -121,19 +121,25 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     return dispatch(_BN, tuple(args), statics)
 
 
-def _ln_fn(nd, eps, has_w, has_b, x, *rest):
+def ln_with_stats(nd, eps, has_w, has_b, x, *rest):
+    """(layer norm of x over its last nd dims, mean, rstd), the statistics in opmath dtype."""
     rest = list(rest)
     ct = _opmath(x)
     xc = x.astype(ct)
     axes = tuple(range(x.ndim - nd, x.ndim))
     mean = jnp.mean(xc, axis=axes, keepdims=True)
     var = jnp.mean(jnp.square(xc - mean), axis=axes, keepdims=True)
-    y = (xc - mean) * lax.rsqrt(var + eps)
+    rstd = lax.rsqrt(var + eps)
+    y = (xc - mean) * rstd
     if has_w:
         y = y * rest.pop(0).astype(ct)
     if has_b:
         y = y + rest.pop(0).astype(ct)
-    return y.astype(x.dtype)
+    return y.astype(x.dtype), mean, rstd
+
+
+def _ln_fn(nd, eps, has_w, has_b, x, *rest):
+    return ln_with_stats(nd, eps, has_w, has_b, x, *rest)[0]
 
 
 _LN = Op("native_layer_norm", _ln_fn, grad_name="NativeLayerNormBackward0")
