@@ -28,7 +28,11 @@ import random
 import statistics
 import time
 
-__all__ = ["compare", "timer_overhead_us", "Budget", "Result"]
+__all__ = ["compare", "timer_overhead_us", "Budget", "Result", "DEVICE"]
+
+# NOTE: the torch device type device-aware modules run on ('cpu' or 'cuda'); run.py --device sets
+# it. On cuda, torch callables end with torch.cuda.synchronize() (torch's GPU ops are async too).
+DEVICE = "cpu"
 
 _now = time.perf_counter_ns
 

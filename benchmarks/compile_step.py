@@ -8,6 +8,7 @@ import time
 
 import numpy as np
 
+from . import _timing
 from ._timing import Budget, compare
 
 NAME = "compile"
@@ -22,12 +23,12 @@ def _data():
     return x, y
 
 
-def _torch_step(torch):
+def _torch_step(torch, device="cpu"):
     torch.manual_seed(0)
     layers = []
     for a, b in zip(SIZES[:-1], SIZES[1:]):
         layers += [torch.nn.Linear(a, b), torch.nn.ReLU()]
-    model = torch.nn.Sequential(*layers[:-1])
+    model = torch.nn.Sequential(*layers[:-1]).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
 
     def step(x, y):
@@ -39,14 +40,14 @@ def _torch_step(torch):
     return step
 
 
-def _jax_step(jax, jnp):
+def _jax_step(jax, jnp, dev):
     import optax
     rng = np.random.default_rng(1)
     params = []
     for a, b in zip(SIZES[:-1], SIZES[1:]):
         lim = 1 / np.sqrt(a)
-        params.append((jnp.asarray(rng.uniform(-lim, lim, (b, a)).astype(np.float32)),
-                       jnp.asarray(rng.uniform(-lim, lim, b).astype(np.float32))))
+        params.append((jax.device_put(rng.uniform(-lim, lim, (b, a)).astype(np.float32), dev),
+                       jax.device_put(rng.uniform(-lim, lim, b).astype(np.float32), dev)))
     tx = optax.adam(1e-3)
     state = [params, tx.init(params)]
 
@@ -90,23 +91,25 @@ def _resnet(lib):
                          nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(32, 10)).eval()
 
 
-def _cnn_row(torch, jtorch, budget):
+def _cnn_row(torch, jtorch, budget, dev, sync):
     tm, jm = _resnet(torch), _resnet(jtorch)
     jm.load_state_dict({k: jtorch.tensor(v.numpy()) for k, v in tm.state_dict().items()})
+    tm, jm = tm.to(dev), jm.to(dev)
     xa = np.random.default_rng(2).standard_normal((32, 3, 64, 64)).astype(np.float32)
-    px, jx = torch.from_numpy(xa), jtorch.tensor(xa)
+    px, jx = torch.from_numpy(xa).to(dev), jtorch.tensor(xa, device=dev)
     sm = jtorch.jit.script(jm)
     with torch.no_grad(), jtorch.no_grad():
         sm(jx)
-        err = float(np.abs(sm(jx).numpy() - tm(px).numpy()).max())
+        err = float(np.abs(sm(jx).cpu().numpy() - tm(px).cpu().numpy()).max())
 
         def run_script():
             sm(jx)._a.block_until_ready()
 
         def run_torch():
             tm(px)
+            sync()
         res = compare({"script": run_script, "torch": run_torch}, budget)
-    return dict(name="jit.script ResNet-style CNN inference", size="b32 3x64x64", bar=None,
+    return dict(name="jit.script ResNet-style CNN inference", size=f"b32 3x64x64 {dev}", bar=None,
                 jtorch_us=res["script"], jax_us=None, torch_us=res["torch"],
                 ratios={"jax": None, "torch": res.ratio("script", "torch")},
                 note=f"max |jtorch - torch| = {err:.2e}")
@@ -120,14 +123,17 @@ def run(quick=False):
     import jtorch
 
     budget = Budget(quick)
+    dev = _timing.DEVICE
+    jdev = jax.devices("gpu" if dev == "cuda" else "cpu")[0]
+    sync = torch.cuda.synchronize if dev == "cuda" else (lambda: None)
     xa, ya = _data()
-    px, py = torch.from_numpy(xa), torch.from_numpy(ya)
-    jx, jy = jtorch.tensor(xa), jtorch.tensor(ya)
-    ax, ay = jnp.asarray(xa), jnp.asarray(ya)
+    px, py = torch.from_numpy(xa).to(dev), torch.from_numpy(ya).to(dev)
+    jx, jy = jtorch.tensor(xa, device=dev), jtorch.tensor(ya, device=dev)
+    ax, ay = jax.device_put(xa, jdev), jax.device_put(ya, jdev)
 
-    t_step, e_step = _torch_step(torch), _torch_step(jtorch)
-    c_step = jtorch.compile(_torch_step(jtorch))
-    a_step = _jax_step(jax, jnp)
+    t_step, e_step = _torch_step(torch, dev), _torch_step(jtorch, dev)
+    c_step = jtorch.compile(_torch_step(jtorch, dev))
+    a_step = _jax_step(jax, jnp, jdev)
     c_step(jx, jy)  # the eager warm-up call (creates Adam's state)
     t0 = time.perf_counter()
     c_step(jx, jy)._a.block_until_ready()
@@ -138,13 +144,13 @@ def run(quick=False):
         "compiled": lambda: c_step(jx, jy)._a.block_until_ready(),
         "eager": lambda: e_step(jx, jy)._a.block_until_ready(),
         "jax": lambda: a_step(ax, ay).block_until_ready(),
-        "torch": lambda: t_step(px, py),
+        "torch": lambda: (t_step(px, py), sync()),
     }
     res = compare(fns, budget)
     note = f"first compiled call (trace+compile) {first_s:.2f} s (bar <= {first_bar:g} s: " \
            f"{'PASS' if first_s <= first_bar else 'FAIL'})"
-    base = {"size": "784-256-256-10 b64", "jax_us": res["jax"], "torch_us": res["torch"]}
-    return [_cnn_row(torch, jtorch, budget)] + [
+    base = {"size": f"784-256-256-10 b64 {dev}", "jax_us": res["jax"], "torch_us": res["torch"]}
+    return [_cnn_row(torch, jtorch, budget, dev, sync)] + [
         dict(base, name="compiled step vs jax.jit+optax", jtorch_us=res["compiled"], bar=1.15,
              bar_vs="jax", note=note,
              ratios={"jax": res.ratio("compiled", "jax"), "torch": res.ratio("compiled", "torch")},

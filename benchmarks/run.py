@@ -211,6 +211,9 @@ def main(argv=None):
                         "torch's spinning OpenMP workers fight XLA's threads on a small machine")
     p.add_argument("--jax-sync-dispatch", action="store_true",
                    help="turn off JAX's CPU async dispatch (for jtorch and jax alike)")
+    p.add_argument("--device", default="cpu", choices=("cpu", "cuda"),
+                   help="where the device-aware modules (compile) put torch's and JAX's tensors; "
+                        "cuda needs a GPU build of torch and jax[cuda]")
     args = p.parse_args(argv)
     try:
         sys.stdout.reconfigure(errors="replace")
@@ -239,9 +242,12 @@ def main(argv=None):
             torch.set_num_threads(args.torch_threads)
         except ImportError:
             pass
+    from benchmarks import _timing
     from benchmarks._timing import timer_overhead_us
+    _timing.DEVICE = args.device
     t_start = time.perf_counter()
-    print(f"jtorch benchmarks{' (quick)' if args.quick else ''}: {_env_line()}")
+    print(f"jtorch benchmarks{' (quick)' if args.quick else ''}: {_env_line()}, "
+          f"--device {args.device}")
     print(f"timing floor (empty timed call): {timer_overhead_us():.2f} us\n")
     all_rows = {}
     failed = False

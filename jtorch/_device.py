@@ -151,3 +151,59 @@ def set_default_device(d):
 def get_default_device():
     """The torch device factory functions create tensors on."""
     return _default[0]
+
+
+def gather(arrays, dev=None):
+    """(arrays, moves): every array not on `dev` (default: the device most of them are on) put
+    there in one batched transfer; `moves` lists (index, original device) for `scatter`.
+    NOTE: one jitted computation runs on one device, but torch keeps some state on the CPU next
+    to GPU tensors (an optimizer's `step`); such arrays visit the main device for the call."""
+    devs = [None if a is None else a.device for a in arrays]
+    if dev is None:
+        counts = {}
+        for d in devs:
+            if d is not None:
+                counts[d] = counts.get(d, 0) + 1
+        if not counts:
+            return list(arrays), []
+        dev = max(counts, key=counts.get)
+    moves = [(i, d) for i, d in enumerate(devs) if d is not None and d != dev]
+    out = list(arrays)
+    if moves:
+        for (i, _), a in zip(moves, jax.device_put([arrays[i] for i, _ in moves], dev)):
+            out[i] = a
+    return out, moves
+
+
+def scatter(arrays, moves):
+    """Undo `gather` on a call's results: put each moved position back on its own device."""
+    out = list(arrays)
+    if moves:
+        put = jax.device_put([arrays[i] for i, _ in moves], [d for _, d in moves])
+        for (i, _), a in zip(moves, put):
+            out[i] = a
+    return out
+
+
+def same_device(arrays):
+    """One op's operands (nested lists allowed) on one device, by torch's rule: a 0-d CPU tensor
+    joins the other operands' device; otherwise differing devices raise torch's RuntimeError."""
+    leaves = [a for a in jax.tree_util.tree_leaves(arrays) if isinstance(a, jax.Array)]
+    main = []
+    for a in leaves:
+        if a.ndim > 0 and a.device not in main:
+            main.append(a.device)
+    if not main:  # NOTE: only 0-d operands: a non-CPU one decides (torch: cuda scalar + cpu)
+        main = [a.device for a in leaves if a.device.platform != "cpu"][:1] or \
+            [leaves[0].device]
+    bad = [a.device for a in leaves if a.device != main[0] and
+           (a.ndim > 0 or a.device.platform != "cpu")]
+    if len(main) > 1 or bad:
+        other = main[1] if len(main) > 1 else bad[0]
+        raise RuntimeError(f"Expected all tensors to be on the same device, but found at least "
+                           f"two devices, {from_jax_device(main[0])} and "
+                           f"{from_jax_device(other)}!")
+    dev = main[0]
+    return jax.tree_util.tree_map(
+        lambda a: jax.device_put(a, dev) if isinstance(a, jax.Array) and a.device != dev else a,
+        arrays)

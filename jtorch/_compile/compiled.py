@@ -13,6 +13,10 @@ import traceback
 
 import jax
 
+from .. import _device as DEV
+from .. import _random as R
+from .._tensor import Tensor, wrap
+from ..autograd import grad_mode
 from . import _dynamic as _D
 from . import effects as E
 from . import state as S
@@ -40,6 +44,7 @@ def reset():
     """Drop every compiled program and zero the counters (torch.compiler.reset)."""
     for f in list(_ALL):
         f._cache.clear()
+        f._fast = None
     for k in counters:
         counters[k] = 0
 
@@ -57,8 +62,11 @@ def _user_frame(tb):
 
 def _flatten(obj):
     """(leaves, treedef) of a nested structure with Tensors as leaves."""
-    from .._tensor import Tensor
-    return jax.tree_util.tree_flatten(obj, is_leaf=lambda x: isinstance(x, Tensor))
+    return jax.tree_util.tree_flatten(obj, is_leaf=_is_tensor)
+
+
+def _is_tensor(x):
+    return isinstance(x, Tensor)
 
 
 class CompiledFunction:
@@ -71,25 +79,29 @@ class CompiledFunction:
         self.dynamic = dynamic is True
         self._cache = {}
         self._warm = False
+        self._fast = None  # (argument key, jitted, spec, TensorState, reads) of the last call
         _ALL.add(self)
         functools.update_wrapper(self, fn, updated=())
 
     def __get__(self, obj, objtype=None):
         return self if obj is None else functools.partial(self.__call__, obj)
 
-    def _key(self, leaves, treedef, st, c, pattern=None):
-        """The cache key; with a batch pattern (dynamic=True), dim 0 of the arguments it marks
-        is left out (the pattern itself is in the key)."""
-        from .._tensor import Tensor
-        from ..autograd import grad_mode
-        from .. import _random as R
+    @staticmethod
+    def _arg_key(leaves, treedef, pattern=None):
+        """The arguments' part of the cache key, and the global flags a trace bakes in."""
         pattern = pattern or (None,) * len(leaves)
         lk = tuple(("T", x._a.shape[g is not None:], x._a.dtype, x._rg)
                    if isinstance(x, Tensor)
                    else ("P", type(x).__name__, x if _hashable(x) else id(x))
                    for x, g in zip(leaves, pattern))
-        return (treedef, lk, pattern, st.signature(), S.python_fingerprint(c),
-                grad_mode.is_grad_enabled(), R.default_generator._key.shape)
+        return (treedef, lk, pattern, grad_mode.is_grad_enabled(),
+                R.default_generator._key.shape)
+
+    def _key(self, leaves, treedef, st, c, pattern=None):
+        """The cache key; with a batch pattern (dynamic=True), dim 0 of the arguments it marks
+        is left out (the pattern itself is in the key)."""
+        return self._arg_key(leaves, treedef, pattern) + (st.signature(),
+                                                          S.python_fingerprint(c))
 
     def _lookup(self, leaves, treedef, st, c):
         """The cache entry for this call, tracing (and with dynamic=True exporting) on a miss."""
@@ -118,8 +130,6 @@ class CompiledFunction:
     @staticmethod
     def _inputs(st, leaves):
         """(state arrays, grads, RNG key, input arrays, hyper-parameters) of a call."""
-        from .._tensor import Tensor
-        from .. import _random as R
         arrs, grads = st.arrays()
         ins = [x._arr() if isinstance(x, Tensor) else None for x in leaves]
         key = _commit_key(R.default_generator._key, arrs, ins)
@@ -136,22 +146,66 @@ class CompiledFunction:
             # moments, lazy modules, `.grad`) exists before a trace fixes the state's layout.
             self._warm = True
             return self.fn(*args, **kwargs)
+        leaves, treedef = _flatten((args, kwargs))
+        fast = self._fast
+        if fast is not None:
+            pattern = _D.batch_pattern(leaves) if self.dynamic else None
+            if fast[0] == self._arg_key(leaves, treedef, pattern) and fast[3].unchanged() and \
+                    fast[4].ok():
+                counters["cache_hits"] += 1
+                out = self._run(fast[1], fast[2], fast[3], leaves)
+                fast[3].snapshot()
+                return out
+            self._fast = None
         c = S.collect(self.fn, args, kwargs)
         st = S.TensorState(c)
-        leaves, treedef = _flatten((args, kwargs))
         jitted, out_spec = self._lookup(leaves, treedef, st, c)
+        out = self._run(jitted, out_spec, st, leaves)
         if "checked" not in out_spec:
-            out = self._run(jitted, out_spec, st, leaves)
             _check_no_leaks(self.fn, args, kwargs)
             out_spec["checked"] = True
-            return out
-        return self._run(jitted, out_spec, st, leaves)
+        if not out_spec.get("diff"):
+            # NOTE: the next call with the same argument key replays this program without
+            # walking the state again, while every container the walk read still holds the
+            # same objects and every state tensor the array this call left (state.unchanged)
+            pattern = _D.batch_pattern(leaves) if self.dynamic else None
+            self._fast = (self._arg_key(leaves, treedef, pattern), jitted, out_spec, st,
+                          S.Guard(c.reads))
+            st.snapshot()
+        return out
 
     def _run(self, jitted, out_spec, st, leaves):
-        from .. import _random as R
+        try:
+            return self._run_once(jitted, out_spec, st, leaves)
+        except ValueError as e:
+            if "incompatible devices" not in str(e):
+                raise
+        # NOTE: the state moved to another device since the first call, or the inputs lie on
+        # two devices (then torch's RuntimeError, from same_device)
+        out_spec["mixed"] = True
+        try:
+            return self._run_once(jitted, out_spec, st, leaves)
+        except ValueError as e:
+            if "incompatible devices" not in str(e):
+                raise
+            arrs, _, _, ins, _ = self._inputs(st, leaves)
+            DEV.same_device([arrs, ins])
+            raise
+
+    def _run_once(self, jitted, out_spec, st, leaves):
         arrs, grads, key, ins, hps = self._inputs(st, leaves)
         if "diff" not in out_spec:
             jitted.trace(arrs, grads, key, ins, hps)  # NOTE: the trace decides the call's kind
+            out_spec["mixed"] = _mixed(arrs, ins)
+        if out_spec.get("mixed"):
+            # NOTE: state on another device than the inputs (torch's eager optimizers keep
+            # `step` on the CPU beside GPU parameters) moves to the inputs' device for good, as
+            # under torch.compile, which creates optimizer state on the parameters' device
+            # (capturable); one call then never copies state between devices.
+            arrs = _gather(arrs, ins)
+            st.write_back(arrs, grads)
+            key = _commit_key(key, arrs, ins)
+            out_spec["mixed"] = False
         if out_spec["diff"]:
             out = self._run_diff(jitted, out_spec, st, leaves, arrs, grads, ins, key, hps)
         else:
@@ -169,8 +223,6 @@ class CompiledFunction:
     def _run_diff(self, jitted, out_spec, st, leaves, arrs, grads, ins, key, hps):
         """Outputs that require grad: one compiled forward returning the VJP, recorded on the
         tape as a single node whose backward is one compiled call."""
-        from .._tensor import Tensor
-        from .. import _random as R
         from ._diff import CompiledFunction as DiffCall, vjp_program
         s_idx = [i for i, t in enumerate(st.tensors) if t._rg]
         i_idx = [i for i, x in enumerate(leaves) if isinstance(x, Tensor) and x._rg]
@@ -206,11 +258,25 @@ def _commit_key(key, arrs, ins):
     """The RNG key placed on the device of the call's arrays.
     NOTE: a fresh key is uncommitted and the key a call returns is committed; jit treats the
     two as different signatures and would compile the program a second time."""
-    dev = next((a for a in list(arrs) + list(ins) if a is not None), None)
+    # NOTE: the inputs' device first: state may mix devices (an optimizer's CPU `step`).
+    dev = next((a for a in list(ins) + list(arrs) if a is not None), None)
     dev = next(iter(dev.devices())) if dev is not None else jax.devices("cpu")[0]
     if getattr(key, "_committed", True) and dev in key.devices():
         return key
     return jax.device_put(key, dev)
+
+
+def _mixed(arrs, ins):
+    """True when the call's arrays lie on more than one device."""
+    devs = {a.device for a in arrs if a is not None}
+    devs.update(a.device for a in ins if a is not None)
+    return len(devs) > 1
+
+
+def _gather(arrs, ins):
+    """The state arrays, moved to the inputs' device (else the one most of them are on)."""
+    dev = next((a.device for a in ins if a is not None), None)
+    return DEV.gather(arrs, dev)[0]
 
 
 # NOTE: references to a state array while _exclusive looks at it: the state tensor's `_a`
@@ -224,14 +290,12 @@ def _exclusive(arrs):
     tensor (a Tensor sharing it, e.g. a deepcopy of a state_dict, or the same array twice) is
     replaced by a copy, so the holder keeps valid values."""
     refs = sys.getrefcount
-    seen, out = set(), list(arrs)
+    out = list(arrs)
     for i in range(len(arrs)):  # NOTE: not enumerate: its cached result tuple holds a ref
         a = arrs[i]
-        if a is None:
-            continue
-        if id(a) in seen or refs(a) > _OWN_REFS:
+        # NOTE: an array twice in the list (two tensors sharing it) has extra references too
+        if a is not None and refs(a) > _OWN_REFS:
             out[i] = a.copy()
-        seen.add(id(a))
     return out
 
 
@@ -250,9 +314,6 @@ def _check_no_leaks(fn, args, kwargs):
 def make_pure(fn, leaves, treedef, st):
     """(pure, spec): fn as a pure function of (state arrays, grads, RNG key, input arrays)
     returning (outputs, new state, new grads, new key); spec fills in as it is traced."""
-    from .._tensor import Tensor, wrap
-    from .. import _random as R
-    from ..autograd import grad_mode
     spec = {}
     gen = R.default_generator
 
@@ -324,7 +385,6 @@ def _write_inputs(spec, leaves, outs):
 
 
 def _rebuild_outputs(spec, outs):
-    from .._tensor import wrap
     leaves = []
     for (is_t, const, rg), a in zip(spec["kinds"], outs):
         leaves.append(wrap(a) if is_t else const)

@@ -111,7 +111,8 @@ def export_program(fn, args, dynamic_batch=True, platforms=PLATFORMS):
     weights = {n: np.asarray(a) for n, a in zip(names, arrs)}
     meta = {"format": _FORMAT, "names": names, "n_inputs": len(args),
             "outputs": _describe(spec["kinds"], spec["tree"]),
-            "platforms": list(platforms), "dynamic_batch": bool(dynamic_batch)}
+            "platforms": list(platforms), "dynamic_batch": bool(dynamic_batch),
+            "jax_version": jax.__version__}
     return exp, weights, meta
 
 
@@ -208,5 +209,14 @@ def load_program(f):
     if meta.get("format") != _FORMAT:
         raise RuntimeError(f"unsupported exported program format {meta.get('format')!r}")
     exp = jax.export.deserialize(bytearray(blob))
+    try:
+        exp.mlir_module()  # NOTE: fails here, not at the first call, when JAX cannot read it
+    except Exception as e:  # noqa: BLE001 - jaxlib raises its own runtime error class
+        raise RuntimeError(
+            f"cannot load this exported program: it was written by jax "
+            f"{meta.get('jax_version', '(unrecorded version)')} and this JAX "
+            f"({jax.__version__}) cannot read its StableHLO ({type(e).__name__}: "
+            f"{str(e).splitlines()[0]}). StableHLO artifacts load in the same or newer JAX "
+            f"versions; export with the older one.") from None
     weights = {n: npz[f"w{i}"] for i, n in enumerate(meta["names"])}
     return Program(exp, weights, meta)

@@ -6,13 +6,17 @@ optimizers' parameters and per-parameter state, plus the `.grad` of each such le
 default generator's key. Plain Python objects reached through a bound method's `self` (a trainer
 class) are scanned one attribute level deep.
 """
+import itertools
+import operator
 import types
 
 import jax
 
-__all__ = ["collect", "python_fingerprint", "TensorState"]
+__all__ = ["collect", "python_fingerprint", "TensorState", "Guard"]
 
 _MAX_DEPTH = 4
+_is = operator.is_
+_chain = itertools.chain.from_iterable
 
 
 def _is_tensor(x):
@@ -41,6 +45,15 @@ class _Collector:
         self.modules = {}      # id -> Module
         self.optimizers = {}   # id -> Optimizer
         self.seen = set()
+        # NOTE: every mutable container the walk read, with what it held (see `unchanged`):
+        # the same reads returning the same objects make the same walk.
+        self.reads = []
+
+    def values(self, d):
+        """d.values() of a mutable dict, recorded."""
+        vals = tuple(d.values())
+        self.reads.append((_VALUES, d, vals))
+        return vals
 
     def tensor(self, t):
         root = t if t._base is None else t._base
@@ -64,10 +77,11 @@ class _Collector:
             elif _is_optimizer(obj):
                 k = _OPTIMIZER
             elif hasattr(obj, "optimizer") and _is_optimizer(getattr(obj, "optimizer")):
+                self.reads.append((_ATTR, obj, "optimizer", obj.optimizer))
                 self.visit(obj.optimizer, depth + 1)  # an LR scheduler
                 return
             elif hasattr(obj, "__dict__"):
-                for v in list(vars(obj).values()):
+                for v in self.values(vars(obj)):
                     self.visit(v, depth + 1)
                 return
             else:
@@ -77,9 +91,13 @@ class _Collector:
         elif k == _OPTIMIZER:
             self.optimizer(obj)
         elif k == _DICT:
-            for v in list(obj.values()):
+            for v in self.values(obj):
                 self.visit(v, depth + 1)
         elif k == _SEQ:
+            if not isinstance(obj, (tuple, frozenset)):
+                vals = tuple(obj)
+                self.reads.append((_ITEMS, obj, vals))
+                obj = vals
             for v in obj:
                 self.visit(v, depth + 1)
         elif k == _METHOD:
@@ -89,44 +107,117 @@ class _Collector:
             self.function(obj, depth)
 
     def module(self, obj):
-        tensor, T = self.tensor, _Tensor
+        tensor, T, values = self.tensor, _Tensor, self.values
         self.modules[id(obj)] = obj
-        for m in _all_modules(obj):
+        for m in _all_modules(obj, values):
             self.modules[id(m)] = m
-            for t in m._parameters.values():
+            for t in values(m._parameters):
                 if t is not None:
                     tensor(t)
-            for t in m._buffers.values():
+            for t in values(m._buffers):
                 if t is not None:
                     tensor(t)
-            for v in m.__dict__.values():
+            for v in values(m.__dict__):  # NOTE: also guards the training flag
                 if isinstance(v, T):
                     tensor(v)
 
     def optimizer(self, obj):
-        tensor, T = self.tensor, _Tensor
+        from .effects import hyper_keys
+        tensor, T, values, reads = self.tensor, _Tensor, self.values, self.reads
         self.optimizers[id(obj)] = obj
-        for g in obj.param_groups:
-            for p in g["params"]:
+        groups, state = obj.param_groups, obj.state
+        reads.append((_ATTR, obj, "param_groups", groups))
+        reads.append((_ATTR, obj, "state", state))
+        reads.append((_ITEMS, groups, tuple(groups)))
+        traced = hasattr(obj, "_hyper") and hasattr(obj, "_static")
+        for g in groups:
+            # NOTE: hyper-parameters are read afresh by every call (traced inputs); the other
+            # values of a group are baked into the program.
+            skip = hyper_keys(obj, g) if traced else ()
+            keys = tuple(k for k in g if k not in skip)
+            reads.append((_GROUP, g, keys, tuple(g[k] for k in keys), len(g)))
+            params = g["params"]
+            reads.append((_ITEMS, params, tuple(params)))
+            for p in params:
                 tensor(p)
-        for st in obj.state.values():
+        for st in values(state):
             if isinstance(st, dict):
-                for v in st.values():
+                for v in values(st):
                     if isinstance(v, T):
                         tensor(v)
 
     def function(self, fn, depth):
-        for cell in fn.__closure__ or ():
-            try:
-                self.visit(cell.cell_contents, depth + 1)
-            except ValueError:  # an empty cell
-                pass
+        cells = fn.__closure__ or ()
+        if cells:
+            vals = tuple(_cell(c) for c in cells)
+            self.reads.append((_CELLS, cells, vals))
+            for v in vals:
+                if v is not _EMPTY:
+                    self.visit(v, depth + 1)
         g = fn.__globals__
-        for name in _code_names(fn.__code__):
-            if name in g:
-                self.visit(g[name], depth + 1)
+        names = _code_names(fn.__code__)
+        vals = tuple(g.get(n, _EMPTY) for n in names)
+        self.reads.append((_GLOBALS, g, names, vals))
+        for v in vals:
+            if v is not _EMPTY:
+                self.visit(v, depth + 1)
+        self.reads.append((_ATTR, fn, "__defaults__", fn.__defaults__))
         for v in (fn.__defaults__ or ()):
             self.visit(v, depth + 1)
+
+
+_EMPTY = object()  # an empty closure cell / a missing global
+_REPEAT_EMPTY = itertools.repeat(_EMPTY)
+
+
+def _cell(c):
+    try:
+        return c.cell_contents
+    except ValueError:
+        return _EMPTY
+
+
+# NOTE: the kinds of recorded reads (see unchanged()).
+_VALUES, _ITEMS, _ATTR, _GROUP, _CELLS, _GLOBALS = range(6)
+
+
+class Guard:
+    """The reads a state walk made (see _Collector.reads), checked in a few C-level passes:
+    `ok()` is True if every read returns the very objects it returned when recorded. The walk
+    would then find the same state, modules and optimizers, and the same training flags and
+    static optimizer settings."""
+
+    def __init__(self, reads):
+        self.dicts = [r[1] for r in reads if r[0] == _VALUES]
+        self.seqs = [r[1] for r in reads if r[0] == _ITEMS]
+        self.lens = [len(r[2]) for r in reads if r[0] == _VALUES]
+        self.slens = [len(r[2]) for r in reads if r[0] == _ITEMS]
+        self.flat = [v for r in reads if r[0] == _VALUES for v in r[2]]
+        self.sflat = [v for r in reads if r[0] == _ITEMS for v in r[2]]
+        self.rest = [r for r in reads if r[0] not in (_VALUES, _ITEMS)]
+
+    def ok(self):
+        """True if nothing the walk read has changed."""
+        if list(map(len, self.dicts)) != self.lens or list(map(len, self.seqs)) != self.slens:
+            return False
+        if not all(map(_is, _chain(map(dict.values, self.dicts)), self.flat)) or \
+                not all(map(_is, _chain(self.seqs), self.sflat)):
+            return False
+        for r in self.rest:
+            k = r[0]
+            if k == _ATTR:
+                if getattr(r[1], r[2], _EMPTY) is not r[3]:
+                    return False
+            elif k == _GROUP:
+                g = r[1]
+                if len(g) != r[4] or not all(map(_is, map(g.get, r[2]), r[3])):
+                    return False
+            elif k == _CELLS:
+                if not all(map(_is, map(_cell, r[1]), r[2])):
+                    return False
+            elif not all(map(_is, map(r[1].get, r[2], _REPEAT_EMPTY), r[3])):  # _GLOBALS
+                return False
+        return True
 
 
 _CODE_NAMES = {}
@@ -162,7 +253,7 @@ def _kind(tp):
     return k
 
 
-def _all_modules(m):
+def _all_modules(m, values):
     out, stack = [], [m]
     seen = set()
     while stack:
@@ -171,7 +262,7 @@ def _all_modules(m):
             continue
         seen.add(id(x))
         out.append(x)
-        stack.extend(reversed([c for c in x._modules.values() if c is not None]))
+        stack.extend(reversed([c for c in values(x._modules) if c is not None]))
     return out
 
 
@@ -212,9 +303,26 @@ class TensorState:
     """The state tensors of one call, with their arrays and grads, bindable to tracers."""
 
     def __init__(self, c):
+        self._snap = None
         self.tensors = list(c.tensors.values())
         self.optimizers = list(c.optimizers.values())
         self.grad_owners = [t for t in self.tensors if t._grad is not None or t._rg]
+
+    def snapshot(self):
+        """Remember what each state tensor holds now (after a call wrote it back)."""
+        self._snap = [(t._a, t._grad, t._rg) for t in self.tensors]
+
+    def unchanged(self):
+        """True if no state tensor got another array (so another shape or dtype), grad or
+        requires_grad since `snapshot`. Consumes the snapshot.
+        NOTE: the snapshot's references must be gone before a donating call counts them."""
+        snap, self._snap = self._snap, None
+        if snap is None:
+            return False
+        for t, (a, g, rg) in zip(self.tensors, snap):
+            if t._a is not a or t._grad is not g or t._rg is not rg:
+                return False
+        return True
 
     def signature(self):
         """Shapes/dtypes/flags of the state: part of the cache key."""
@@ -250,8 +358,7 @@ class TensorState:
         for t, g in zip(self.grad_owners, grads):
             if g is None:
                 t._grad = None
-            elif t._grad is not None and t._grad._base is None and \
-                    t._grad._a.shape == g.shape:
+            elif t._grad is not None and t._grad._base is None:
                 t._grad._a = g  # NOTE: keep the grad Tensor's identity, like torch's in-place
                 t._grad._ver += 1
             else:

@@ -12,6 +12,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .. import _device as DEV
 from .. import _dtype as D
 
 __all__ = ["Op", "op", "OPS", "dispatch", "promote", "result_dtype", "scalar_array", "hooks"]
@@ -188,7 +189,13 @@ def dispatch(o, args, statics=()):
             arrs.append(None)
         else:
             arrs.append(scalar_array(t))
-    out = f(*arrs)
+    try:
+        out = f(*arrs)
+    except ValueError as e:
+        if "incompatible devices" not in str(e):
+            raise
+        arrs = DEV.same_device(arrs)  # NOTE: off the hot path: only when devices differ
+        out = f(*arrs)
     wrap = hooks.wrap
     if o.nout == 1:
         res = wrap(out)

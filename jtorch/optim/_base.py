@@ -1,5 +1,8 @@
 """The compiled step shared by the element-wise optimizers: one jax.jit call per param group."""
 
+import jax
+
+from .. import _device as DEV
 from .. import _dtype as D
 from .._compile import effects as _effects
 from .._tensor import Tensor, wrap
@@ -87,7 +90,15 @@ class _FusedOptimizer(Optimizer):
         # NOTE: no buffer donation: a Tensor sharing these arrays (e.g. a deepcopy of a
         # state_dict, which copies the Tensor but shares its immutable jax.Array) would be
         # invalidated. Measured without it: 0.8x torch's Adam step (benchmarks/optim_step.py).
-        new_ps, new_ss = fn(hp, ps, gs, ss)
+        moves = _off_device(ps, ss)
+        if moves is None:
+            new_ps, new_ss = fn(hp, ps, gs, ss)
+        else:  # NOTE: torch keeps `step` on the CPU beside GPU parameters
+            leaves, tree = jax.tree_util.tree_flatten(ss)
+            leaves, moves = DEV.gather(leaves, ps[0].device)
+            new_ps, new_ss = fn(hp, ps, gs, jax.tree_util.tree_unflatten(tree, leaves))
+            leaves, tree = jax.tree_util.tree_flatten(new_ss)
+            new_ss = jax.tree_util.tree_unflatten(tree, DEV.scatter(leaves, moves))
         for p, a, s in zip(owners, new_ps, new_ss):
             p._set_array(a)
             if keys:
@@ -100,6 +111,15 @@ class _FusedOptimizer(Optimizer):
                         st[k] = wrap(v)
                     else:
                         t._set_array(v)
+
+
+def _off_device(ps, ss):
+    """None when the first parameter's state lies on its device (or while tracing), else []."""
+    p0 = ps[0]
+    if isinstance(p0, jax.core.Tracer) or not ss or not ss[0]:
+        return None
+    d = p0.device
+    return None if all(s is None or s.device == d for s in ss[0]) else []
 
 
 def _zero_step():
