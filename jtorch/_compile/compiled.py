@@ -79,7 +79,8 @@ class CompiledFunction:
         self.dynamic = dynamic is True
         self._cache = {}
         self._warm = False
-        self._fast = None  # (argument key, jitted, spec, TensorState, reads) of the last call
+        self._fast = None  # (argument key, jitted, spec, TensorState, Guard) of the last call
+        self._hps = None   # (values, device, device arrays) of the last hyper-parameters
         _ALL.add(self)
         functools.update_wrapper(self, fn, updated=())
 
@@ -127,13 +128,26 @@ class CompiledFunction:
         self._cache[key] = entry
         return entry
 
-    @staticmethod
-    def _inputs(st, leaves):
+    def _inputs(self, st, leaves):
         """(state arrays, grads, RNG key, input arrays, hyper-parameters) of a call."""
         arrs, grads = st.arrays()
         ins = [x._arr() if isinstance(x, Tensor) else None for x in leaves]
         key = _commit_key(R.default_generator._key, arrs, ins)
-        return arrs, grads, key, ins, E.optimizer_groups(st.optimizers)[1]
+        hps = E.optimizer_groups(st.optimizers)[1]
+        return arrs, grads, key, ins, self._placed(hps, key) if hps else hps
+
+    def _placed(self, hps, key):
+        """The hyper-parameter vectors on the call's device, reused while their values stay.
+        NOTE: measured on an H200 (MLP step): a host->device copy of them in every call took
+        ~70 us of a ~300 us program."""
+        sig = tuple(h.tobytes() for h in hps)
+        dev = next(iter(key.devices()))
+        last = self._hps
+        if last is not None and last[0] == sig and last[1] == dev:
+            return last[2]
+        placed = jax.device_put(hps, dev)
+        self._hps = (sig, dev, placed)
+        return placed
 
     def __call__(self, *args, **kwargs):
         if self.disable:
