@@ -380,3 +380,18 @@ def require_views():
         if not hasattr(jtorch.Tensor, n):
             pytest.skip(f"non-contiguous case needs jtorch.Tensor.{n}, which the shape/indexing "
                         f"engineer has not landed yet")
+
+
+def run_on_two_cpu_devices(script):
+    """Run `script` in a fresh interpreter whose JAX has two CPU devices (standing in for cpu +
+    cuda: the device count is fixed when JAX starts); assert it exits 0 and prints OK."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1]
+    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=2",
+               PYTHONPATH=str(root))
+    r = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == 0 and "OK" in r.stdout, r.stdout + r.stderr[-3000:]

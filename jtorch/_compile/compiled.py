@@ -62,11 +62,7 @@ def _user_frame(tb):
 
 def _flatten(obj):
     """(leaves, treedef) of a nested structure with Tensors as leaves."""
-    return jax.tree_util.tree_flatten(obj, is_leaf=_is_tensor)
-
-
-def _is_tensor(x):
-    return isinstance(x, Tensor)
+    return jax.tree_util.tree_flatten(obj, is_leaf=S._is_tensor)
 
 
 class CompiledFunction:

@@ -4,13 +4,9 @@ to the parameters' device for good. Inputs on two devices raise torch's RuntimeE
 
 Two JAX CPU devices stand in for cpu + cuda (XLA_FLAGS in a subprocess: the device count is fixed
 when JAX starts)."""
-import os
-import subprocess
-import sys
 import textwrap
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from _harness import run_on_two_cpu_devices
 
 SCRIPT = textwrap.dedent("""
     import jax
@@ -76,8 +72,4 @@ SCRIPT = textwrap.dedent("""
 
 
 def test_optimizer_step_state_on_another_device():
-    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=2",
-               PYTHONPATH=str(ROOT))
-    r = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True,
-                       timeout=300)
-    assert r.returncode == 0 and "OK" in r.stdout, r.stdout + r.stderr[-3000:]
+    run_on_two_cpu_devices(SCRIPT)

@@ -36,12 +36,14 @@ def _data(n=5, seed=0):
             jtorch.tensor(rng.integers(0, 3, n)))
 
 
-def _check(eager, comp, cstep, x, y):
-    le, lc = eager[2](x, y), cstep(x, y)
-    assert abs(float(le) - float(lc)) < 1e-5
-    for a, b in zip(eager[0].parameters(), comp[0].parameters()):
-        assert a.shape == b.shape
-        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), atol=1e-5)
+def _check(eager, comp, cstep, x, y, steps=3):
+    """`steps` eager and compiled steps side by side: same losses, same parameters."""
+    for _ in range(steps):
+        le, lc = eager[2](x, y), cstep(x, y)
+        assert abs(float(le) - float(lc)) < 1e-5
+        for a, b in zip(eager[0].parameters(), comp[0].parameters()):
+            assert a.shape == b.shape
+            np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), atol=1e-5)
 
 
 @pytest.fixture
@@ -61,11 +63,9 @@ def test_steady_state_skips_the_walk(walks):
     eager, comp = _pair()
     cstep = jtorch.compile(comp[2])
     x, y = _data()
-    for _ in range(3):
-        _check(eager, comp, cstep, x, y)
+    _check(eager, comp, cstep, x, y)
     n = walks[0]
-    for _ in range(3):
-        _check(eager, comp, cstep, x, y)
+    _check(eager, comp, cstep, x, y)
     assert walks[0] == n  # NOTE: the fast path replayed the program
 
 
@@ -86,14 +86,12 @@ def test_changes_between_calls_are_seen(name):
     eager, comp = _pair()
     cstep = jtorch.compile(comp[2])
     x, y = _data()
-    for _ in range(3):
-        _check(eager, comp, cstep, x, y)
+    _check(eager, comp, cstep, x, y)
     jtorch.manual_seed(1)
     CHANGES[name](eager[0], eager[1])
     jtorch.manual_seed(1)
     CHANGES[name](comp[0], comp[1])
-    for _ in range(3):
-        _check(eager, comp, cstep, x, y)
+    _check(eager, comp, cstep, x, y)
 
 
 def test_rebound_global_is_seen():
@@ -115,12 +113,10 @@ def test_new_param_group_is_seen():
     eager, comp = _pair()
     cstep = jtorch.compile(comp[2])
     x, y = _data()
-    for _ in range(3):
-        _check(eager, comp, cstep, x, y)
+    _check(eager, comp, cstep, x, y)
     for m, o, _ in (eager, comp):
         extra = m[2]
         o.param_groups[0]["params"] = [p for p in o.param_groups[0]["params"]
                                        if all(p is not q for q in extra.parameters())]
         o.add_param_group({"params": list(extra.parameters()), "lr": 0.5})
-    for _ in range(3):
-        _check(eager, comp, cstep, x, y)
+    _check(eager, comp, cstep, x, y)
