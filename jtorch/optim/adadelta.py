@@ -1,6 +1,6 @@
 """torch.optim.Adadelta."""
 from . import _functional as F
-from ._base import _FusedOptimizer, _check_unsupported, _scalar, _zero_step, _zeros_like
+from ._base import _FusedOptimizer, _check_unsupported, _scalar, _zero_step, _buffer_like
 
 __all__ = ["Adadelta"]
 
@@ -33,8 +33,8 @@ class Adadelta(_FusedOptimizer):
 
     def _init_state(self, p, state, group):
         state["step"] = _zero_step()
-        state["square_avg"] = _zeros_like(p)
-        state["acc_delta"] = _zeros_like(p)
+        state["square_avg"] = _buffer_like(p)
+        state["acc_delta"] = _buffer_like(p)
 
     def _hyper(self, group):
         return (_scalar(group["lr"]), group["rho"], group["eps"], group["weight_decay"])

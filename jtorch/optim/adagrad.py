@@ -1,7 +1,6 @@
 """torch.optim.Adagrad."""
-from .. import full_like
 from . import _functional as F
-from ._base import _FusedOptimizer, _check_unsupported, _scalar, _zero_step
+from ._base import _FusedOptimizer, _check_unsupported, _scalar, _zero_step, _buffer_like
 
 __all__ = ["Adagrad"]
 
@@ -42,8 +41,7 @@ class Adagrad(_FusedOptimizer):
     def _init_state(self, p, state, group):
         state["step"] = _zero_step()
         v = group["initial_accumulator_value"]
-        state["sum"] = full_like(p, complex(v, v) if p.dtype.is_complex else v,
-                                 requires_grad=False)
+        state["sum"] = _buffer_like(p, v)
 
     def _hyper(self, group):
         return (_scalar(group["lr"]), group["lr_decay"], group["weight_decay"], group["eps"])

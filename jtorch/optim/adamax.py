@@ -1,6 +1,6 @@
 """torch.optim.Adamax."""
 from . import _functional as F
-from ._base import _FusedOptimizer, _check_unsupported, _scalar, _zero_step, _zeros_like
+from ._base import _FusedOptimizer, _check_unsupported, _scalar, _zero_step, _buffer_like
 from .adam import _check_betas, _check_lr_eps_wd
 
 __all__ = ["Adamax"]
@@ -28,8 +28,8 @@ class Adamax(_FusedOptimizer):
 
     def _init_state(self, p, state, group):
         state["step"] = _zero_step()
-        state["exp_avg"] = _zeros_like(p)
-        state["exp_inf"] = _zeros_like(p)
+        state["exp_avg"] = _buffer_like(p)
+        state["exp_inf"] = _buffer_like(p)
 
     def _hyper(self, group):
         b1, b2 = group["betas"]

@@ -2,7 +2,7 @@
 from .. import tensor
 from .. import _dtype as D
 from . import _functional as F
-from ._base import _FusedOptimizer, _check_unsupported, _scalar, _zero_step, _zeros_like
+from ._base import _FusedOptimizer, _check_unsupported, _scalar, _zero_step, _buffer_like
 
 __all__ = ["ASGD"]
 
@@ -33,7 +33,7 @@ class ASGD(_FusedOptimizer):
         state["step"] = _zero_step()
         state["eta"] = tensor(_scalar(group["lr"]), dtype=D.float32)
         state["mu"] = tensor(1.0, dtype=D.float32)
-        state["ax"] = _zeros_like(p)
+        state["ax"] = _buffer_like(p)
 
     def _hyper(self, group):
         return (_scalar(group["lr"]), group["lambd"], group["alpha"], group["t0"],

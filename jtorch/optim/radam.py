@@ -1,6 +1,6 @@
 """torch.optim.RAdam."""
 from . import _functional as F
-from ._base import _FusedOptimizer, _check_unsupported, _scalar, _zero_step, _zeros_like
+from ._base import _FusedOptimizer, _check_unsupported, _scalar, _zero_step, _buffer_like
 from .adam import _check_betas, _check_lr_eps_wd
 
 __all__ = ["RAdam"]
@@ -30,8 +30,8 @@ class RAdam(_FusedOptimizer):
 
     def _init_state(self, p, state, group):
         state["step"] = _zero_step()
-        state["exp_avg"] = _zeros_like(p)
-        state["exp_avg_sq"] = _zeros_like(p)
+        state["exp_avg"] = _buffer_like(p)
+        state["exp_avg_sq"] = _buffer_like(p)
 
     def _hyper(self, group):
         b1, b2 = group["betas"]

@@ -1,6 +1,6 @@
 """torch.optim.RMSprop."""
 from . import _functional as F
-from ._base import _FusedOptimizer, _check_unsupported, _scalar, _zero_step, _zeros_like
+from ._base import _FusedOptimizer, _check_unsupported, _scalar, _zero_step, _buffer_like
 
 __all__ = ["RMSprop"]
 
@@ -36,11 +36,11 @@ class RMSprop(_FusedOptimizer):
 
     def _init_state(self, p, state, group):
         state["step"] = _zero_step()
-        state["square_avg"] = _zeros_like(p)
+        state["square_avg"] = _buffer_like(p)
         if group["momentum"] > 0:
-            state["momentum_buffer"] = _zeros_like(p)
+            state["momentum_buffer"] = _buffer_like(p)
         if group["centered"]:
-            state["grad_avg"] = _zeros_like(p)
+            state["grad_avg"] = _buffer_like(p)
 
     def _hyper(self, group):
         return (_scalar(group["lr"]), group["alpha"], group["eps"], group["weight_decay"],

@@ -1,7 +1,6 @@
 """torch.optim.Rprop."""
-from .. import full_like
 from . import _functional as F
-from ._base import _FusedOptimizer, _check_unsupported, _scalar, _zero_step, _zeros_like
+from ._base import _FusedOptimizer, _check_unsupported, _scalar, _zero_step, _buffer_like
 
 __all__ = ["Rprop"]
 
@@ -30,10 +29,8 @@ class Rprop(_FusedOptimizer):
 
     def _init_state(self, p, state, group):
         state["step"] = _zero_step()
-        state["prev"] = _zeros_like(p)
-        lr = _scalar(group["lr"])
-        state["step_size"] = full_like(p, complex(lr, lr) if p.dtype.is_complex else lr,
-                                       requires_grad=False)
+        state["prev"] = _buffer_like(p)
+        state["step_size"] = _buffer_like(p, _scalar(group["lr"]))
 
     def _hyper(self, group):
         (etaminus, etaplus), (smin, smax) = group["etas"], group["step_sizes"]

@@ -174,6 +174,23 @@ def test_nll_errors():
                       lambda: TF.cross_entropy(tx, tq, ignore_index=1))
 
 
+def test_values_unchecked_off_cpu_give_nan(monkeypatch):
+    """Off the CPU (a GPU) torch checks class targets and BCE inputs in the kernel; jtorch skips
+    the host read-back there and an out-of-range value makes the loss NaN."""
+    from jtorch.nn.functional import _loss
+    monkeypatch.setattr(_loss, "_kernel_checked", lambda t: None)  # NOTE: as for a GPU array
+    jx, tx = pair(X)
+    for t in (np.array([0, 9, 1, 1]), np.array([0, -2, 1, 1])):
+        jt = pair(t)[0]
+        assert np.isnan(JF.cross_entropy(jx, jt).item()), t
+        assert np.isnan(JF.nll_loss(jx, jt, reduction="none").numpy()[1]), t
+        assert not np.isnan(JF.nll_loss(jx, jt, reduction="none").numpy()[[0, 2, 3]]).any()
+    jt, tt = pair(np.array([0, -100, 1, 1]))  # NOTE: ignore_index is no error
+    assert_same(JF.cross_entropy(jx, jt), TF.cross_entropy(tx, tt))
+    jq = pair(Q)[0]
+    assert np.isnan(JF.binary_cross_entropy(jx, jq).item())
+
+
 @pytest.mark.parametrize("reduction", RED)
 def test_bce(reduction):
     check("binary_cross_entropy", [P, Q], (0, 1), reduction=reduction)

@@ -9,6 +9,7 @@ import warnings
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax import lax
 
 from ... import _dtype as D
@@ -81,11 +82,19 @@ def _warn_size(input, target):
 
 
 def _concrete(t):
-    """The host value of t's array, or None when traced (data-dependent checks are eager-only)."""
+    """t's values as a NumPy array for a value check, or None when traced (data-dependent
+    checks are eager-only)."""
     a = t._arr() if hasattr(t, "_arr") else t
-    if isinstance(a, jax.core.Tracer):
-        return None
-    return a
+    return None if isinstance(a, jax.core.Tracer) else np.asarray(a)
+
+
+def _kernel_checked(t):
+    """_concrete(t) for a check torch's GPU kernels make on the device: None off the CPU.
+    NOTE: there torch raises a device-side assert, never reads values back; doing so here would
+    wait for the device every call. Out-of-range values give a NaN loss instead."""
+    a = t._arr() if hasattr(t, "_arr") else t
+    return None if isinstance(a, jax.core.Tracer) or a.device.platform != "cpu" else \
+        np.asarray(a)
 
 
 def _weighted(loss, w, reduction, mean_by_weight):
@@ -183,6 +192,8 @@ def _nll_core(reduction, ignore_index, logp, t, w):
     valid = t != ignore_index
     ts = jnp.where(valid, t, 0).astype(jnp.int32)
     picked = jnp.take_along_axis(logp, ts[..., None], axis=-1)[..., 0]
+    bad = valid & ((t < 0) | (t >= logp.shape[-1]))  # NOTE: unchecked targets (GPU): NaN
+    picked = jnp.where(bad, jnp.asarray(jnp.nan, picked.dtype), picked)
     if w is None:
         wt = valid.astype(logp.dtype)
     else:
@@ -274,10 +285,8 @@ def _check_nll(input, target, weight, ignore_index):
     if weight is not None and weight.numel() != C:
         raise RuntimeError(f"weight tensor should be defined either for all {C} classes or no "
                            f"classes but got weight tensor of shape: {list(weight.shape)}")
-    a = _concrete(target)
-    if a is not None and a.size:
-        import numpy as np
-        v = np.asarray(a)
+    v = _kernel_checked(target)
+    if v is not None and v.size:
         bad = (v != ignore_index) & ((v < 0) | (v >= C))
         if bad.any():
             raise IndexError(f"Target {int(v[bad].flat[0])} is out of bounds.")
@@ -368,8 +377,8 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
                          f"size.")
     if weight is not None:
         broadcast_shape(input.shape, weight.shape)
-    a = _concrete(input)
-    if a is not None and a.size and bool(jnp.any((a < 0) | (a > 1))):
+    a = _kernel_checked(input)
+    if a is not None and a.size and bool(np.any((a < 0) | (a > 1))):
         raise RuntimeError("all elements of input should be between 0 and 1")
     return dispatch(_BCE, (input, target, weight), (reduction,))
 
@@ -462,7 +471,7 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
         var = full_like(input, var)
     else:
         a = _concrete(var)
-        if a is not None and bool(jnp.any(a < 0)):
+        if a is not None and bool(np.any(a < 0)):
             raise ValueError("var has negative entry/entries")
     vs, xs = tuple(var.shape), tuple(input.shape)
     if vs != xs:

@@ -1,6 +1,7 @@
 """torch.nn.functional: margin, embedding and triplet losses (private; re-exported by _loss)."""
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from ..._ops.registry import dispatch, promote, to_float
 from ._activation import reg
@@ -155,7 +156,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
         raise RuntimeError(f"inconsistent target size: {list(target.shape)} for input of size: "
                            f"{list(input.shape)}")
     a = _concrete(target)
-    if a is not None and a.size and bool(jnp.any((a < -1) | (a >= max(input.shape[-1] if nd
+    if a is not None and a.size and bool(np.any((a < -1) | (a >= max(input.shape[-1] if nd
                                                                         else 1, 1)))):
         raise RuntimeError("multilabel_margin_loss: target index out of range")
     return dispatch(_ML_MARGIN, (input, target), (reduction,))
