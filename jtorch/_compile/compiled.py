@@ -77,6 +77,7 @@ class CompiledFunction:
         self._warm = False
         self._fast = None  # (argument key, jitted, spec, TensorState, Guard) of the last call
         self._hps = None   # (values, device, device arrays) of the last hyper-parameters
+        self._key_out = None  # the RNG key the last call returned
         _ALL.add(self)
         functools.update_wrapper(self, fn, updated=())
 
@@ -124,11 +125,14 @@ class CompiledFunction:
         self._cache[key] = entry
         return entry
 
-    def _inputs(self, st, leaves):
-        """(state arrays, grads, RNG key, input arrays, hyper-parameters) of a call."""
-        arrs, grads = st.arrays()
+    def _inputs(self, st, leaves, taken=None):
+        """(state arrays, grads, RNG key, input arrays, hyper-parameters) of a call; `taken`:
+        the state's arrays and grads when already known (TensorState.take)."""
+        arrs, grads = taken or st.arrays()
         ins = [x._arr() if isinstance(x, Tensor) else None for x in leaves]
-        key = _commit_key(R.default_generator._key, arrs, ins)
+        key = R.default_generator._key
+        if key is not self._key_out:  # NOTE: the key our last call returned is placed already
+            key = _commit_key(key, arrs, ins)
         hps = E.optimizer_groups(st.optimizers)[1]
         return arrs, grads, key, ins, self._placed(hps, key) if hps else hps
 
@@ -160,13 +164,13 @@ class CompiledFunction:
         fast = self._fast
         if fast is not None:
             pattern = _D.batch_pattern(leaves) if self.dynamic else None
-            if fast[0] == self._arg_key(leaves, treedef, pattern) and fast[3].unchanged() and \
-                    fast[4].ok():
+            taken = fast[3].take() if fast[0] == self._arg_key(leaves, treedef, pattern) else None
+            if taken is not None and fast[4].ok():
                 counters["cache_hits"] += 1
-                out = self._run(fast[1], fast[2], fast[3], leaves)
+                out = self._run(fast[1], fast[2], fast[3], leaves, taken)
                 fast[3].snapshot()
                 return out
-            self._fast = None
+            self._fast = taken = None
         c = S.collect(self.fn, args, kwargs)
         st = S.TensorState(c)
         jitted, out_spec = self._lookup(leaves, treedef, st, c)
@@ -177,19 +181,20 @@ class CompiledFunction:
         if not out_spec.get("diff"):
             # NOTE: the next call with the same argument key replays this program without
             # walking the state again, while every container the walk read still holds the
-            # same objects and every state tensor the array this call left (state.unchanged)
+            # same objects and every state tensor the array this call left (TensorState.take)
             pattern = _D.batch_pattern(leaves) if self.dynamic else None
             self._fast = (self._arg_key(leaves, treedef, pattern), jitted, out_spec, st,
                           S.Guard(c.reads))
             st.snapshot()
         return out
 
-    def _run(self, jitted, out_spec, st, leaves):
+    def _run(self, jitted, out_spec, st, leaves, taken=None):
         try:
-            return self._run_once(jitted, out_spec, st, leaves)
+            return self._run_once(jitted, out_spec, st, leaves, taken)
         except ValueError as e:
             if "incompatible devices" not in str(e):
                 raise
+        self._key_out = None
         # NOTE: the state moved to another device since the first call, or the inputs lie on
         # two devices (then torch's RuntimeError, from same_device)
         out_spec["mixed"] = True
@@ -202,8 +207,8 @@ class CompiledFunction:
             DEV.same_device([arrs, ins])
             raise
 
-    def _run_once(self, jitted, out_spec, st, leaves):
-        arrs, grads, key, ins, hps = self._inputs(st, leaves)
+    def _run_once(self, jitted, out_spec, st, leaves, taken=None):
+        arrs, grads, key, ins, hps = self._inputs(st, leaves, taken)
         if "diff" not in out_spec:
             jitted.trace(arrs, grads, key, ins, hps)  # NOTE: the trace decides the call's kind
             out_spec["mixed"] = _mixed(arrs, ins)
@@ -224,7 +229,7 @@ class CompiledFunction:
             arrs, grads = _exclusive(arrs), _exclusive(grads)
             outs, new_arrs, new_grads, new_key = jitted(arrs, grads, key, ins, hps)
             st.write_back(new_arrs, new_grads)
-            R.default_generator._key = new_key
+            R.default_generator._key = self._key_out = new_key
             out = _rebuild_outputs(out_spec, _write_inputs(out_spec, leaves, outs))
         for fn, obj, a, kw in out_spec.get("replay", ()):
             fn(obj, *a, **kw)

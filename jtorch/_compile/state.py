@@ -17,6 +17,7 @@ __all__ = ["collect", "python_fingerprint", "TensorState", "Guard"]
 _MAX_DEPTH = 4
 _is = operator.is_
 _chain = itertools.chain.from_iterable
+_A, _GRAD, _RG = (operator.attrgetter(k) for k in ("_a", "_grad", "_rg"))
 
 
 def _is_tensor(x):
@@ -45,7 +46,7 @@ class _Collector:
         self.modules = {}      # id -> Module
         self.optimizers = {}   # id -> Optimizer
         self.seen = set()
-        # NOTE: every mutable container the walk read, with what it held (see `unchanged`):
+        # NOTE: every mutable container the walk read, with what it held (see Guard):
         # the same reads returning the same objects make the same walk.
         self.reads = []
 
@@ -177,7 +178,7 @@ def _cell(c):
         return _EMPTY
 
 
-# NOTE: the kinds of recorded reads (see unchanged()).
+# NOTE: the kinds of recorded reads (see Guard.ok).
 _VALUES, _ITEMS, _ATTR, _GROUP, _CELLS, _GLOBALS = range(6)
 
 
@@ -310,19 +311,25 @@ class TensorState:
 
     def snapshot(self):
         """Remember what each state tensor holds now (after a call wrote it back)."""
-        self._snap = [(t._a, t._grad, t._rg) for t in self.tensors]
+        ts = self.tensors
+        self._snap = (list(map(_A, ts)), list(map(_GRAD, ts)), list(map(_RG, ts)),
+                      [None if t._grad is None else t._grad._a for t in self.grad_owners])
 
-    def unchanged(self):
-        """True if no state tensor got another array (so another shape or dtype), grad or
-        requires_grad since `snapshot`. Consumes the snapshot.
-        NOTE: the snapshot's references must be gone before a donating call counts them."""
+    def take(self):
+        """`arrays()` as the last call left them, or None if a state tensor got another array
+        (so maybe another shape or dtype), grad or requires_grad since `snapshot`. Consumes
+        the snapshot.
+        NOTE: its references must be gone before a donating call counts them (_exclusive)."""
         snap, self._snap = self._snap, None
         if snap is None:
-            return False
-        for t, (a, g, rg) in zip(self.tensors, snap):
-            if t._a is not a or t._grad is not g or t._rg is not rg:
-                return False
-        return True
+            return None
+        arrs, grads, rgs, garrs = snap
+        ts = self.tensors
+        if all(map(_is, map(_A, ts), arrs)) and all(map(_is, map(_GRAD, ts), grads)) and \
+                all(map(_is, map(_RG, ts), rgs)) and \
+                all(g is None or g._a is a for g, a in zip(map(_GRAD, self.grad_owners), garrs)):
+            return arrs, garrs
+        return None
 
     def signature(self):
         """Shapes/dtypes/flags of the state: part of the cache key."""
