@@ -32,3 +32,30 @@ def test_view_rereads_share_programs():
     n = _view._reader.cache_info().currsize
     assert [v.sum().item() for v in views] == [3.0] * 8
     assert _view._reader.cache_info().currsize == n
+
+
+def test_advanced_index_with_ints_shares_programs():
+    """x[idx, i] / x[i, idx] = v: the int's position is a runtime start, not part of the
+    compiled program; values and grads match plain NumPy indexing."""
+    import numpy as np
+    a = np.arange(60.0, dtype=np.float32).reshape(10, 6)
+    idx = jtorch.tensor([3, 0, 5])
+    x = jtorch.tensor(a)
+    x[idx, 0], x[0, idx], x[0:2, idx]  # compile each kind once
+    x[0, idx] = 0.0
+    a[0, [3, 0, 5]] = 0.0
+    sizes = (len(indexing._INDEX.cache), len(indexing._INDEX_PUT_DYN.cache))
+    for i in range(6):
+        assert x[idx, i].tolist() == a[[3, 0, 5], i].tolist()
+        assert x[i, idx].tolist() == a[i, [3, 0, 5]].tolist()
+        assert x[i:i + 2, idx].tolist() == a[i:i + 2][:, [3, 0, 5]].tolist()
+    for i in range(6):
+        x[i, idx] = -float(i)
+        a[i, [3, 0, 5]] = -float(i)
+    assert x.tolist() == a.tolist()
+    assert (len(indexing._INDEX.cache), len(indexing._INDEX_PUT_DYN.cache)) == sizes
+    w = jtorch.tensor(a, requires_grad=True)
+    (w[idx, 4] * jtorch.tensor([1.0, 2.0, 3.0])).sum().backward()
+    want = np.zeros_like(a)
+    want[[3, 0, 5], 4] = [1.0, 2.0, 3.0]
+    assert w.grad.tolist() == want.tolist()

@@ -254,8 +254,11 @@ def _adv_tuple(spec, idx):
     return tuple(full)
 
 
-def _index_fn(basic, spec, sizes, x, *idx):
-    v = basic_index_fn(basic, x)
+def _index_fn(struct, spec, sizes, n, x, *rest):
+    """x[basic][advanced]: the basic part's starts are the runtime ints after the n index
+    tensors (split_basic), so x[idx, i] for every i shares one compiled program."""
+    idx, starts = rest[:n], rest[n:]
+    v = dyn_basic_fn(struct, x, *starts)
     return v[_adv_tuple(spec, idx)], _oob_check(idx, sizes)
 
 
@@ -294,7 +297,9 @@ def getitem(self, idx):
     p = _plan(self, idx)
     if not p.spec:
         return basic_view(p.op, self, p.basic, p.strides, p.offset)
-    out, check = dispatch(_INDEX, (self,) + tuple(p.args), (p.basic, p.spec, p.sizes))
+    struct, starts = split_basic(p.basic, self._a.shape)
+    out, check = dispatch(_INDEX, (self,) + tuple(p.args) + starts,
+                          (struct, p.spec, p.sizes, len(p.args)))
     _raise_adv_oob(check, p)
     return out
 
@@ -334,18 +339,23 @@ def _prep_value(val, dtype, target, adv):
     return jnp.broadcast_to(val, target)
 
 
+def _adv_put(v, spec, idx, val, accumulate, strict):
+    """v with val put (or added) at the advanced index spec/idx (torch's index_put_ checks)."""
+    full = _adv_tuple(spec, idx)
+    target = jax.eval_shape(lambda a: a[full], v).shape
+    val0 = val
+    val = _prep_value(val, v.dtype, target, True)
+    if strict and val0.dtype != v.dtype:  # NOTE: index_put_ checks shapes, then dtypes
+        raise RuntimeError(f"Index put requires the source and destination dtypes match, "
+                           f"got {torch_name(D.from_np(v.dtype))} for the destination and "
+                           f"{torch_name(D.from_np(val0.dtype))} for the source.")
+    return _at_add(v, full, val) if accumulate else v.at[full].set(val)
+
+
 def _setitem_fn(basic, spec, sizes, accumulate, strict, x, val, *idx):
     v = basic_index_fn(basic, x)
     if spec:
-        full = _adv_tuple(spec, idx)
-        target = jax.eval_shape(lambda a: a[full], v).shape
-        val0 = val
-        val = _prep_value(val, x.dtype, target, True)
-        if strict and val0.dtype != x.dtype:  # NOTE: index_put_ checks shapes, then dtypes
-            raise RuntimeError(f"Index put requires the source and destination dtypes match, "
-                               f"got {torch_name(D.from_np(x.dtype))} for the destination and "
-                               f"{torch_name(D.from_np(val0.dtype))} for the source.")
-        v = _at_add(v, full, val) if accumulate else v.at[full].set(val)
+        v = _adv_put(v, spec, idx, val, accumulate, strict)
     else:
         v = _prep_value(val, x.dtype, v.shape, False)
     if basic:
@@ -360,30 +370,41 @@ _COPY_SLICES = _reg("copy_slices", _setitem_fn, nout=2, nondiff_outputs=(1,),
                     grad_name="CopySlices")
 
 
-def _set_basic_fn(struct, x, val, *starts):
-    """x with val written at a unit-step basic index whose starts are runtime ints."""
-    region = dyn_basic_fn(struct, x, *starts)
-    v = _prep_value(val, x.dtype, region.shape, False)
-    shape, d = [], 0
+def _region_write(struct, x, v, starts):
+    """x with v (shaped like dyn_basic_fn's result) written at the unit-step basic index
+    struct/starts."""
+    shape, begin, d, k = [], [], 0, 0
     for e in struct:
         if e is None:
             continue
         shape.append(x.shape[d] if e[0] == "f" else 1 if e[0] == "i" else e[1])
+        begin.append(0 if e[0] == "f" else starts[k])
+        k += e[0] != "f"
         d += 1
-    begin, k = [], 0
-    for e in struct:
-        if e is not None:
-            begin.append(0 if e[0] == "f" else starts[k])
-            k += e[0] != "f"
     rest = list(x.shape[len(shape):])
-    upd = v.reshape(tuple(shape) + tuple(rest))
-    return lax.dynamic_update_slice(x, upd, begin + [0] * len(rest))
+    return lax.dynamic_update_slice(x, v.reshape(tuple(shape) + tuple(rest)),
+                                    begin + [0] * len(rest))
+
+
+def _set_basic_fn(struct, x, val, *starts):
+    """x with val written at a unit-step basic index whose starts are runtime ints."""
+    region = dyn_basic_fn(struct, x, *starts)
+    return _region_write(struct, x, _prep_value(val, x.dtype, region.shape, False), starts)
+
+
+def _index_put_dyn_fn(struct, spec, sizes, n, strict, x, val, *rest):
+    """x[basic][advanced] = val with the basic part's starts at runtime (see _index_fn)."""
+    idx, starts = rest[:n], rest[n:]
+    v = _adv_put(dyn_basic_fn(struct, x, *starts), spec, idx, val, False, strict)
+    return _region_write(struct, x, v, starts), _oob_check(idx, sizes)
 
 
 # NOTE: x[i] = v / x[i:j] = v in a loop: one compiled program for every i (starts are runtime).
 _SET_BASIC = _reg("copy_slices_basic", _set_basic_fn, grad_name="CopySlices")
 _INDEX_PUT = _reg("index_put", _setitem_fn, nout=2, nondiff_outputs=(1,),
                   grad_name="IndexPutBackward0")
+_INDEX_PUT_DYN = _reg("index_put_dyn", _index_put_dyn_fn, nout=2, nondiff_outputs=(1,),
+                      grad_name="IndexPutBackward0")
 
 
 def setitem(self, idx, value):
@@ -398,9 +419,15 @@ def setitem(self, idx, value):
         raise RuntimeError("unsupported operation: more than one element of the written-to tensor "
                            "refers to a single memory location. Please clone() the tensor before "
                            "performing the operation.")
-    if not p.spec and all(type(e) is not tuple or e[2] in (None, 1) for e in p.basic):
+    if all(type(e) is not tuple or e[2] in (None, 1) for e in p.basic):
         struct, starts = split_basic(p.basic, self._a.shape)
-        inplace_from(self, dispatch(_SET_BASIC, (self, value) + starts, (struct,)))
+        if not p.spec:
+            inplace_from(self, dispatch(_SET_BASIC, (self, value) + starts, (struct,)))
+            return
+        new, check = dispatch(_INDEX_PUT_DYN, (self, value) + tuple(p.args) + starts,
+                              (struct, p.spec, p.sizes, len(p.args), isinstance(value, Tensor)))
+        _raise_adv_oob(check, p)
+        inplace_from(self, new)
         return
     o = _INDEX_PUT if p.spec else _COPY_SLICES
     new, check = dispatch(o, (self, value) + tuple(p.args),
