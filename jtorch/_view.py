@@ -106,9 +106,9 @@ def _writer(shape, strides):
 
 def read(base_arr, shape, strides, offset):
     """The view's current values from its base's array."""
-    return _reader(tuple(shape), strides)(base_arr, scalar_array(int(offset)))
+    return _reader(tuple(shape), strides)(base_arr, scalar_array(int(offset), base_arr))
 
 
 def write(base_arr, new, strides, offset):
     """The base's new array after writing `new` into the view."""
-    return _writer(tuple(new.shape), strides)(base_arr, new, scalar_array(int(offset)))
+    return _writer(tuple(new.shape), strides)(base_arr, new, scalar_array(int(offset), base_arr))

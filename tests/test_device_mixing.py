@@ -33,6 +33,13 @@ SCRIPT = textwrap.dedent("""
             assert "Expected all tensors to be on the same device" in str(e), str(e)
         else:
             raise AssertionError(k + " did not raise")
+    # Python numbers in an op become device scalars beside its tensors (not JAX's default
+    # device: a copy in every call), for ops and for reads of views
+    from jtorch._ops import registry
+    registry._SCALARS.clear()
+    assert np.allclose((x * 0.25).numpy(), [0, 0.25, 0.5]) and x[1:3].sum().item() == 3.0
+    devs = [k[-1].device_set for k in registry._SCALARS if isinstance(k[-1], jax.sharding.Sharding)]
+    assert {d1} in devs and {d0} not in devs, devs
     print("OK")
 """)
 

@@ -76,16 +76,25 @@ def op(name, **kw):
 
 
 # ---- Python scalars ------------------------------------------------------------------
+_ArrayImpl = type(jnp.zeros(()))
 # NOTE: a Python number passed straight to a jitted function costs ~9 us of conversion; a
 # cached weak-typed device scalar costs ~4 us. Weak typing is how the traced function knows
 # an operand was a Python number (torch's lowest promotion priority).
 _SCALARS = {}
 
 
-def scalar_array(v):
-    """A cached weak-typed JAX scalar for a Python number (bool stays a strong bool)."""
+def scalar_array(v, like=None):
+    """A cached weak-typed JAX scalar for a Python number (bool stays a strong bool), on the
+    device of the array `like` (default: JAX's default device).
+    NOTE: a scalar on another device than the op's tensors is copied over in every call (a
+    device->host wait for CPU tensors on a GPU machine, whose JAX default is the GPU; measured
+    with two CPU devices: x * 0.5 took 114 us instead of 30)."""
     t = type(v)
     key = (t, v) if t is not float else (t, v, math.copysign(1.0, v))
+    sh = None
+    if like is not None and type(like) is _ArrayImpl:
+        sh = like.sharding
+        key += (sh,)
     try:
         return _SCALARS[key]
     except KeyError:
@@ -96,6 +105,8 @@ def scalar_array(v):
     # would leak into every later call.
     with jax.ensure_compile_time_eval():
         a = _scalar_const(t, v)
+    if sh is not None:
+        a = jax.device_put(a, sh)
     if v == v and len(_SCALARS) < 4096:  # NOTE: NaN never hits a dict; don't fill with them
         _SCALARS[key] = a
     return a
@@ -180,15 +191,26 @@ def dispatch(o, args, statics=()):
     T = hooks.tensor_cls
     arrs = []
     rg = False
+    scalars = None
+    like = None
     for t in args:
         if isinstance(t, T):
-            arrs.append(t._a if t._base is None else t._sync())
+            a = t._a if t._base is None else t._sync()
+            arrs.append(a)
+            if like is None:
+                like = a
             if t._rg:
                 rg = True
         elif t is None:
             arrs.append(None)
         else:
-            arrs.append(scalar_array(t))
+            if scalars is None:
+                scalars = []
+            scalars.append(len(arrs))
+            arrs.append(t)
+    if scalars:  # NOTE: numbers become device scalars beside the op's first tensor
+        for i in scalars:
+            arrs[i] = scalar_array(arrs[i], like)
     try:
         out = f(*arrs)
     except ValueError as e:
