@@ -91,6 +91,28 @@ def main(prep_dir):
                       info["op_result"] == WANT and info["module_out"] == WANT)
         return info
 
+    @check("CPU tensors on a GPU machine: numbers and view reads stay on the CPU")
+    def _():
+        import time
+        from jtorch._ops import registry
+        x = jtorch.randn(64, 64)  # NOTE: jtorch's default device (cpu); JAX's default is the GPU
+        v = x[3:40]
+
+        def per_call(f, n=2000):
+            f()
+            t0 = time.perf_counter()
+            for _ in range(n):
+                r = f()
+            r._a.block_until_ready()
+            return (time.perf_counter() - t0) / n * 1e6
+        info = {"x*0.5_us": per_call(lambda: x * 0.5), "x+x_us": per_call(lambda: x + x),
+                "view+x_us": per_call(lambda: v + 1.0),
+                "scalar_devices": sorted({str(d) for k, a in registry._SCALARS.items()
+                                          for d in a.devices()})}
+        info["ok"] = info["x*0.5_us"] < 2 * info["x+x_us"] and \
+            str(next(iter((x * 0.5)._a.devices()))) == str(next(iter(x._a.devices())))
+        return info
+
     @check("numerics vs torch cuda (max abs err vs float64 numpy)")
     def _():
         rng = np.random.default_rng(0)
