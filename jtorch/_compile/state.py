@@ -12,6 +12,8 @@ import types
 
 import jax
 
+from .._tensor import Tensor as _Tensor, wrap
+
 __all__ = ["collect", "python_fingerprint", "TensorState", "Guard"]
 
 _MAX_DEPTH = 4
@@ -24,12 +26,6 @@ def _is_tensor(x):
     return isinstance(x, _Tensor)
 
 
-def _tensor_cls():
-    from .._tensor import Tensor
-    return Tensor
-
-
-_Tensor = _tensor_cls()
 
 
 def _is_module(x):
@@ -344,7 +340,6 @@ class TensorState:
 
     def bind(self, arrs, grads):
         """Point every state tensor (and grad) at the given arrays (tracers inside a trace)."""
-        from .._tensor import wrap
         for t, a in zip(self.tensors, arrs):
             t._a = a
             t._ver += 1  # NOTE: views of the state re-read their base
@@ -357,7 +352,6 @@ class TensorState:
 
     def write_back(self, arrs, grads):
         """Store the results of a compiled call into the state tensors (an in-place update)."""
-        from .._tensor import wrap
         for t, a in zip(self.tensors, arrs):
             if a is not t._a:
                 t._a = a
