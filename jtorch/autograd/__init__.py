@@ -46,7 +46,6 @@ def _implicit_ones(t):
 
 
 def _make_grads(outputs, grad_outputs):
-    from .._ops.creation import ones_like
     out = []
     for t, g in zip(outputs, grad_outputs):
         if g is None:
@@ -58,6 +57,7 @@ def _make_grads(outputs, grad_outputs):
                                        f"outputs but got {t.dtype}")
                 g = _implicit_ones(t)
             else:
+                from .._ops.creation import ones_like
                 g = ones_like(t)
         elif g.shape != t.shape:
             raise RuntimeError(f"Mismatch in shape: grad_output[0] has a shape of {g.shape} and "
