@@ -312,3 +312,11 @@ def test_histogramdd():
                 lambda m, T: m.histogramdd(T(x), [2, 2, 2], range=[0., 1.]),
                 lambda m, T: m.histogramdd(T(x), 2, weight=T(w[:4]))):
         raises(bad)
+
+
+def test_take_along_dim_wraps_indices_modulo_size():
+    """torch's take_along_dim with a dim wraps indices modulo the size (gather does not)."""
+    x = np.arange(10.0, dtype=np.float32).reshape(2, 5)
+    idx = np.array([[-5, -1, 7, -11, 4]])
+    assert_same(jtorch.take_along_dim(jtorch.tensor(x), jtorch.tensor(idx), 1),
+                torch.take_along_dim(torch.tensor(x), torch.tensor(idx), 1))

@@ -370,6 +370,11 @@ def take_along_dim(input, indices, dim=None, *, out=None):
                            f"number of dimensions, but got {input.ndim} dimensions for input, "
                            f"and {indices.ndim} dimensions for indices")
     d = canon_dim(dim, input.ndim)
+    if input.shape[d]:
+        # NOTE: torch's take_along_dim(dim=...) wraps indices modulo the size (-1 is the last,
+        # size + 2 the third; measured), unlike gather
+        from .pointwise import remainder
+        indices = remainder(indices, input.shape[d])
     s_in, s_ix = list(input.shape), list(indices.shape)
     s_in[d] = s_ix[d] = 1
     b = _bshape(s_in, s_ix)

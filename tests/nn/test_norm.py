@@ -1,4 +1,5 @@
 """batch/layer/group/instance/rms/local-response norm, normalize and the norm layers vs torch."""
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
@@ -165,3 +166,10 @@ def test_lazy_norm(name, kw, shape):
     for k, v in tm.state_dict().items():
         assert_same(jsd[k], v, rtol=1e-5, atol=1e-6)
     jm.load_state_dict({k: to_jt(v) for k, v in tm.state_dict().items()})
+
+
+@pytest.mark.parametrize("dim", [0, -1])
+def test_normalize_zero_dim_input(dim):
+    for v in (3.0, -2.0, 0.0):
+        jx, tx = pair(np.float32(v))
+        assert_same(JF.normalize(jx, dim=dim), TF.normalize(tx, dim=dim))

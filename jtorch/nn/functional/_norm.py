@@ -333,6 +333,7 @@ def local_response_norm(input, size, alpha=0.0001, beta=0.75, k=1.0):
 
 
 def _normalize_fn(p, dim, eps, x):
+    dim = dim if x.ndim else None  # NOTE: a 0-d input normalizes over itself (dim 0 or -1)
     ax = jnp.abs(x)
     if p == math.inf:
         n = jnp.max(ax, axis=dim, keepdims=True)
