@@ -257,3 +257,26 @@ def test_gradients(case):
         (f(lib, *xs) * 1.5).sum().backward()
         res.append([x.grad for x in xs])
     assert_same(res[0], res[1], RTOL, ATOL)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.complex64])
+@pytest.mark.parametrize("upper", [False, True])
+def test_cholesky_inverse_and_solve_grads_treat_factor_as_full(dtype, upper):
+    """torch differentiates A = L L^H with every entry of L (the other triangle gets a
+    gradient too); real and complex, lower and upper."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((4, 4)) + (1j * rng.standard_normal((4, 4)) if dtype == np.complex64
+                                       else 0)
+    lo = np.linalg.cholesky(a @ a.conj().T + 4 * np.eye(4))
+    fac = (lo.conj().T if upper else lo).astype(dtype)
+    b = rng.standard_normal((4, 2)).astype(dtype)
+    grads = []
+    for lib in (torch, jtorch):
+        tl, tb = lib.tensor(fac, requires_grad=True), lib.tensor(b, requires_grad=True)
+        (lib.cholesky_inverse(tl, upper=upper).abs().sum() +
+         lib.cholesky_solve(tb, tl, upper=upper).abs().sum()).backward()
+        grads.append((tl.grad.numpy(), tb.grad.numpy()))
+    (tl, tb), (jl, jb) = grads
+    assert np.abs(tl).min() > 0  # NOTE: no zero triangle
+    np.testing.assert_allclose(jl, tl, atol=2e-5)
+    np.testing.assert_allclose(jb, tb, atol=2e-5)

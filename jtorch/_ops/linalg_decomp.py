@@ -214,27 +214,58 @@ def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
     return RT.linalg_cholesky_ex(_out((cholesky(A, upper=upper), _info(A)), out))
 
 
+# NOTE: torch's cholesky_solve/cholesky_inverse derivatives treat the factor as a full matrix
+# (A = L L^H with every entry of L; upper: A = L^H L), although the forward reads one triangle;
+# autodiff through triangular solves would leave the other triangle's gradient zero. Custom JVPs
+# of A^-1 B and A^-1 in terms of that full L give torch's gradients (their transposes are
+# torch's backward formulas) and keep forward-mode AD working.
+
 def _chol_solve_fn(upper, b, l):
     dt = jnp.result_type(b, l)
     b, l = b.astype(dt), l.astype(dt)
     batch = jnp.broadcast_shapes(b.shape[:-2], l.shape[:-2])
-    b = jnp.broadcast_to(b, batch + b.shape[-2:])
-    l = jnp.broadcast_to(l, batch + l.shape[-2:])
+    return _chol_solve(upper, jnp.broadcast_to(b, batch + b.shape[-2:]),
+                       jnp.broadcast_to(l, batch + l.shape[-2:]))
+
+
+def _chol_dA(upper, l, dl):
+    """The tangent of A = L L^H (upper: L^H L) for a full tangent dl."""
     if upper:
-        l = _mH(l)
-    y = jsl.solve_triangular(l, b, lower=True)
-    return jsl.solve_triangular(_mH(l), y, lower=False)
+        return _mm(_mH(dl), l) + _mm(_mH(l), dl)
+    return _mm(dl, _mH(l)) + _mm(l, _mH(dl))
+
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(0,))
+def _chol_solve(upper, b, l):
+    lo = _mH(l) if upper else l
+    y = jsl.solve_triangular(lo, b, lower=True)
+    return jsl.solve_triangular(_mH(lo), y, lower=False)
+
+
+@_chol_solve.defjvp
+def _chol_solve_jvp(upper, primals, tangents):
+    b, l = primals
+    db, dl = tangents
+    x = _chol_solve(upper, b, l)
+    return x, _chol_solve(upper, db - _mm(_chol_dA(upper, l, dl), x), l)
 
 
 _CHOL_SOLVE = _reg("cholesky_solve", _chol_solve_fn)
 
 
+@functools.partial(jax.custom_jvp, nondiff_argnums=(0,))
 def _chol_inv_fn(upper, l):
-    if upper:
-        l = _mH(l)
-    eye = jnp.broadcast_to(jnp.eye(l.shape[-1], dtype=l.dtype), l.shape)
-    y = jsl.solve_triangular(l, eye, lower=True)
+    lo = _mH(l) if upper else l
+    eye = jnp.broadcast_to(jnp.eye(lo.shape[-1], dtype=lo.dtype), lo.shape)
+    y = jsl.solve_triangular(lo, eye, lower=True)
     return _mm(_mH(y), y)
+
+
+@_chol_inv_fn.defjvp
+def _chol_inv_jvp(upper, primals, tangents):
+    (l,), (dl,) = primals, tangents
+    inv = _chol_inv_fn(upper, l)
+    return inv, -_mm(inv, _mm(_chol_dA(upper, l, dl), inv))
 
 
 _CHOL_INV = _reg("cholesky_inverse", _chol_inv_fn)
