@@ -390,3 +390,16 @@ def test_grad_fn_names(expr, name):
         pytest.skip("autograd has not landed yet")
     x = jtorch.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     assert eval(expr).grad_fn.name() == name
+
+
+@pytest.mark.parametrize("ord", [-0.5, -1, -2, -3.5])
+def test_vector_norm_negative_ord_gradient_at_zero(ord):
+    """A zero element makes a negative-order norm 0; torch's gradient is then 0, not NaN."""
+    for a in (np.zeros(5, np.float32), np.array([0.0, 1.5, -2.0], np.float32),
+              np.array([0.5, -2.0, 3.0], np.float32)):
+        grads = []
+        for lib in (torch, jtorch):
+            x = lib.tensor(a, requires_grad=True)
+            lib.linalg.vector_norm(x, ord).backward()
+            grads.append(x.grad.numpy())
+        np.testing.assert_allclose(grads[1], grads[0], rtol=1e-5, atol=1e-7)

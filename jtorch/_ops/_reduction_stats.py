@@ -128,7 +128,13 @@ def _vnorm(ord, axes, keepdim, x, what="linalg.vector_norm"):
         zs = s == 0
         return jnp.where(zs, jnp.zeros((), s.dtype),
                          jnp.where(zs, jnp.ones((), s.dtype), s) ** (1.0 / ord))
-    return jnp.sum(a ** ord, axis=axes, keepdims=keepdim) ** (1.0 / ord)
+    # NOTE: ord < 0: a zero makes the norm 0 with torch's 0 gradient (not NaN) for every element.
+    z = a == 0
+    p = jnp.where(z, jnp.asarray(jnp.inf, a.dtype), jnp.where(z, jnp.ones((), a.dtype), a) ** ord)
+    s = jnp.sum(p, axis=axes, keepdims=keepdim)
+    zs = jnp.isinf(s)
+    return jnp.where(zs, jnp.zeros((), s.dtype),
+                     jnp.where(zs, jnp.ones((), s.dtype), s) ** (1.0 / ord))
 
 
 def _vnorm_fn(ord, dim, keepdim, dtype, x):
