@@ -280,3 +280,23 @@ def test_cholesky_inverse_and_solve_grads_treat_factor_as_full(dtype, upper):
     assert np.abs(tl).min() > 0  # NOTE: no zero triangle
     np.testing.assert_allclose(jl, tl, atol=2e-5)
     np.testing.assert_allclose(jb, tb, atol=2e-5)
+
+
+@pytest.mark.parametrize("shape", [(3, 5), (5, 3), (4, 4), (2, 3, 5), (0, 3)])
+@pytest.mark.parametrize("dtype", [np.float64, np.complex128])
+def test_svd_full_matrices_backward(shape, dtype):
+    """linalg.svd's default full_matrices=True is differentiable as in torch: the extra columns
+    of U (rows of Vh) carry no gradient (JAX alone has no rule for full matrices)."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal(shape) + (1j * rng.standard_normal(shape) if dtype == np.complex128
+                                      else 0)
+    grads = []
+    for lib in (torch, jtorch):
+        x = lib.tensor(a.astype(dtype), requires_grad=True)
+        u, s, vh = lib.linalg.svd(x)
+        k = s.shape[-1]
+        # NOTE: gauge-invariant in the first k columns (U_k Vh_k), plus every entry of U and Vh
+        (s.sum() + (u[..., :k] @ vh[..., :k, :]).abs().sum() + 0.1 * u.abs().sum() +
+         0.1 * vh.abs().sum()).backward()
+        grads.append(x.grad.numpy())
+    np.testing.assert_allclose(grads[1], grads[0], atol=1e-10)

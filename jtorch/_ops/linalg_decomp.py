@@ -14,6 +14,7 @@ from jax import lax
 
 from .. import _dtype as D
 from .. import return_types as RT
+from ._svd_full import svd_full
 from ._common import exporter, torch_name, with_out as _out
 from .registry import dispatch, register as _reg
 
@@ -429,8 +430,7 @@ def eigvals(A, *, out=None):
 
 def _svd_fn(full, x):
     _check_float(x, "linalg.svd")
-    u, s, vh = jnp.linalg.svd(x, full_matrices=full)
-    return u, s, vh
+    return tuple(svd_full(x) if full else jnp.linalg.svd(x, full_matrices=False))
 
 
 _SVD = _reg("linalg_svd", _svd_fn, nout=3, grad_name="LinalgSvdBackward0")
