@@ -173,3 +173,16 @@ def test_normalize_zero_dim_input(dim):
     for v in (3.0, -2.0, 0.0):
         jx, tx = pair(np.float32(v))
         assert_same(JF.normalize(jx, dim=dim), TF.normalize(tx, dim=dim))
+
+
+def test_group_norm_empty_batch():
+    """A batch of 0 samples normalizes to an empty result; weight and bias get zero grads."""
+    jx, tx = pair(np.zeros((0, 4, 3), np.float32))
+    jw, tw = pair(np.arange(1.0, 5.0, dtype=np.float32))
+    for t in (jx, tx, jw, tw):
+        t.requires_grad_(True)
+    jy, ty = JF.group_norm(jx, 2, jw, jw), TF.group_norm(tx, 2, tw, tw)
+    assert_same(jy, ty)
+    jy.sum().backward()
+    ty.sum().backward()
+    assert_same(jw.grad, tw.grad)

@@ -174,7 +174,7 @@ def _gn_fn(g, eps, has_w, has_b, x, *rest):
     rest = list(rest)
     ct = _opmath(x)
     n, c = x.shape[:2]
-    xc = x.astype(ct).reshape(n, g, -1)
+    xc = x.astype(ct).reshape(n, g, x.size // max(n * g, 1))  # NOTE: no -1: n may be 0
     mean = jnp.mean(xc, axis=-1, keepdims=True)
     var = jnp.mean(jnp.square(xc - mean), axis=-1, keepdims=True)
     y = ((xc - mean) * lax.rsqrt(var + eps)).reshape(x.shape)
