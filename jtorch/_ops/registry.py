@@ -77,6 +77,7 @@ def op(name, **kw):
 
 # ---- Python scalars ------------------------------------------------------------------
 _ArrayImpl = type(jnp.zeros(()))
+_Single = jax.sharding.SingleDeviceSharding
 # NOTE: a Python number passed straight to a jitted function costs ~9 us of conversion; a
 # cached weak-typed device scalar costs ~4 us. Weak typing is how the traced function knows
 # an operand was a Python number (torch's lowest promotion priority).
@@ -94,7 +95,10 @@ def scalar_array(v, like=None):
     sh = None
     if like is not None and type(like) is _ArrayImpl:
         sh = like.sharding
-        key += (sh,)
+        if type(sh) is _Single:  # NOTE: a sharded array's scalar stays replicated by jit
+            key += (sh,)
+        else:
+            sh = None
     try:
         return _SCALARS[key]
     except KeyError:
