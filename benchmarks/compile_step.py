@@ -23,13 +23,18 @@ def _data():
     return x, y
 
 
-def _torch_step(torch, device="cpu"):
+def _mlp_adam(torch, device="cpu"):
+    """(model, Adam optimizer) of the benchmark's MLP, seeded, on `device`."""
     torch.manual_seed(0)
     layers = []
     for a, b in zip(SIZES[:-1], SIZES[1:]):
         layers += [torch.nn.Linear(a, b), torch.nn.ReLU()]
     model = torch.nn.Sequential(*layers[:-1]).to(device)
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    return model, torch.optim.Adam(model.parameters(), lr=1e-3)
+
+
+def _torch_step(torch, device="cpu"):
+    model, opt = _mlp_adam(torch, device)
 
     def step(x, y):
         opt.zero_grad()

@@ -15,7 +15,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import jtorch  # noqa: E402
-from benchmarks.compile_step import SIZES, _data  # noqa: E402
+from benchmarks.compile_step import _data, _mlp_adam  # noqa: E402
 
 
 def _sync(t):
@@ -25,12 +25,7 @@ def _sync(t):
 def main(dev):
     xa, ya = _data()
     x, y = jtorch.tensor(xa, device=dev), jtorch.tensor(ya, device=dev)
-    jtorch.manual_seed(0)
-    layers = []
-    for a, b in zip(SIZES[:-1], SIZES[1:]):
-        layers += [jtorch.nn.Linear(a, b), jtorch.nn.ReLU()]
-    model = jtorch.nn.Sequential(*layers[:-1]).to(dev)
-    opt = jtorch.optim.Adam(model.parameters(), lr=1e-3)
+    model, opt = _mlp_adam(jtorch, dev)
     p0 = next(model.parameters())
 
     def step(phases=None):

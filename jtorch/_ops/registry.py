@@ -196,13 +196,9 @@ def dispatch(o, args, statics=()):
     arrs = []
     rg = False
     scalars = None
-    like = None
     for t in args:
         if isinstance(t, T):
-            a = t._a if t._base is None else t._sync()
-            arrs.append(a)
-            if like is None:
-                like = a
+            arrs.append(t._a if t._base is None else t._sync())
             if t._rg:
                 rg = True
         elif t is None:
@@ -213,6 +209,7 @@ def dispatch(o, args, statics=()):
             scalars.append(len(arrs))
             arrs.append(t)
     if scalars:  # NOTE: numbers become device scalars beside the op's first tensor
+        like = next((a for a, t in zip(arrs, args) if isinstance(t, T)), None)
         for i in scalars:
             arrs[i] = scalar_array(arrs[i], like)
     try:
