@@ -3,9 +3,10 @@ inputs, so a scheduler's new lr needs no retrace) and LR-scheduler steps (Python
 replayed after every compiled call instead of running once at trace time)."""
 import functools
 
+import jax
 import numpy as np
 
-__all__ = ["Effects", "hyper", "journaled", "hyper_keys", "optimizer_groups"]
+__all__ = ["Effects", "hyper", "journaled", "hyper_keys", "optimizer_groups", "Placed"]
 
 _ACTIVE = []  # the Effects of the trace in progress (a stack: traces may nest)
 
@@ -93,3 +94,23 @@ def optimizer_groups(optimizers):
                 groups.append(g)
                 hps.append(np.asarray(o._hyper(g), dtype=np.float64))
     return groups, hps
+
+
+class Placed:
+    """Hyper-parameter vectors (NumPy) placed on a device, reused while their values stay.
+    NOTE: a NumPy argument of a jitted call is copied host->device by every call; measured on
+    an H200 (MLP Adam step): that copy took ~70 us of a ~300 us compiled program."""
+
+    __slots__ = ("sig", "where", "arrs")
+
+    def __init__(self):
+        self.sig = self.where = self.arrs = None
+
+    def get(self, hps, where):
+        """hps (a list of NumPy vectors) on `where` (a device or a sharding)."""
+        sig = tuple([h.tobytes() for h in hps])
+        if sig == self.sig and (where is self.where or where == self.where):
+            return self.arrs
+        self.arrs = jax.device_put(hps, where)
+        self.sig, self.where = sig, where
+        return self.arrs

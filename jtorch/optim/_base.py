@@ -1,7 +1,10 @@
 """The compiled step shared by the element-wise optimizers: one jax.jit call per param group."""
 
+import weakref
+
 import jax
 import numpy as np
+from jax.sharding import SingleDeviceSharding
 
 from .. import _device as DEV
 from .. import _dtype as D
@@ -93,7 +96,7 @@ class _FusedOptimizer(Optimizer):
         # invalidated. Measured without it: 0.8x torch's Adam step (benchmarks/optim_step.py).
         moves = _off_device(ps, ss)
         if moves is None:
-            new_ps, new_ss = fn(hp, ps, gs, ss)
+            new_ps, new_ss = fn(_placed_hyper(self, group, hp, ps[0]), ps, gs, ss)
         else:  # NOTE: torch keeps `step` on the CPU beside GPU parameters
             new_ps, new_ss = _split_update(fn, hp, ps, gs, ss)
         for p, a, s in zip(owners, new_ps, new_ss):
@@ -108,6 +111,23 @@ class _FusedOptimizer(Optimizer):
                         st[k] = wrap(v)
                     else:
                         t._set_array(v)
+
+
+_PLACED = weakref.WeakKeyDictionary()  # optimizer -> {id(group): effects.Placed}
+
+
+def _placed_hyper(opt, group, hp, p0):
+    """hp (NumPy) on the device of a single-device p0, reused while its values stay (see
+    effects.Placed); a tracer or a sharded p0's hp as it is."""
+    if hp.__class__ is not np.ndarray or p0.sharding.__class__ is not SingleDeviceSharding:
+        return hp
+    slots = _PLACED.get(opt)
+    if slots is None:
+        slots = _PLACED[opt] = {}
+    slot = slots.get(id(group))
+    if slot is None:
+        slot = slots[id(group)] = _effects.Placed()
+    return slot.get([hp], p0.sharding)[0]
 
 
 def _off_device(ps, ss):
