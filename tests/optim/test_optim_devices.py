@@ -1,6 +1,7 @@
 """Optimizers whose scalar state (`step`, NAdam's `mu_product`, ASGD's `eta`/`mu`) lies on the
 CPU beside parameters on another device (torch's placement beside GPU parameters): the step gives
-the one-device results, keeps the state where it was, and never copies it back device->host.
+the one-device results, keeps the state where it was, never copies it back device->host, and
+once warm copies nothing between host and devices at all.
 
 Two JAX CPU devices stand in for cpu + cuda (XLA_FLAGS in a subprocess)."""
 import textwrap
@@ -35,14 +36,25 @@ SCRIPT = textwrap.dedent("""
                 p._a = jax.device_put(p._a, d1)  # NOTE: the "GPU" parameters
         opt = make(list(m.parameters()))
         rng = np.random.default_rng(0)
-        for _ in range(3):
+        data = []
+        for _ in range(4):
             x = jtorch.tensor(rng.standard_normal((5, 6)).astype(np.float32))
             y = jtorch.tensor(rng.integers(0, 3, 5))
             if other:
                 x._a, y._a = jax.device_put(x._a, d1), jax.device_put(y._a, d1)
-            opt.zero_grad()
-            nn.functional.cross_entropy(m(x), y).backward()
-            opt.step()
+            data.append((x, y))
+        for i, (x, y) in enumerate(data):
+            if i == 2:  # NOTE: a user's new `step` must reach the update (not a stale mirror)
+                for s in opt.state.values():
+                    for k in ("step", "mu_product"):
+                        if k in s:
+                            s[k] = jtorch.tensor(10.0)
+            # NOTE: a warm step copies nothing between host and devices
+            guard = jax.transfer_guard("disallow" if other and i in (1, 3) else "allow")
+            with guard:
+                opt.zero_grad()
+                nn.functional.cross_entropy(m(x), y).backward()
+                opt.step()
         st = opt.state[next(m.parameters())]
         return [p.detach().numpy() for p in m.parameters()], st
 
