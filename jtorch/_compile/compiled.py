@@ -76,7 +76,7 @@ class CompiledFunction:
         self._cache = {}
         self._warm = False
         self._fast = None  # (argument key, jitted, spec, TensorState, Guard) of the last call
-        self._hps = E.Placed()  # the last hyper-parameters, on the call's device
+        self._hps = E.Hypers()  # the last hyper-parameters, on the call's device
         self._key_out = None  # the RNG key the last call returned
         _ALL.add(self)
         functools.update_wrapper(self, fn, updated=())
@@ -133,12 +133,9 @@ class CompiledFunction:
         key = R.default_generator._key
         if key is not self._key_out:  # NOTE: the key our last call returned is placed already
             key = _commit_key(key, arrs, ins)
-        hps = E.optimizer_groups(st.optimizers)[1]
-        return arrs, grads, key, ins, self._placed(hps, key) if hps else hps
-
-    def _placed(self, hps, key):
-        """The hyper-parameter vectors on the call's device (see effects.Placed)."""
-        return self._hps.get(hps, next(iter(key.devices())))
+        # NOTE: the fast path (`taken`) has checked the param groups (Guard)
+        hps = self._hps.get(st.optimizers, next(iter(key.devices())), taken is not None)
+        return arrs, grads, key, ins, hps
 
     def __call__(self, *args, **kwargs):
         if self.disable:
@@ -175,7 +172,7 @@ class CompiledFunction:
             # same objects and every state tensor the array this call left (TensorState.take)
             pattern = _D.batch_pattern(leaves) if self.dynamic else None
             self._fast = (self._arg_key(leaves, treedef, pattern), jitted, out_spec, st,
-                          S.Guard(c.reads))
+                          S.Guard(c))
             st.snapshot()
         return out
 

@@ -2,11 +2,12 @@
 inputs, so a scheduler's new lr needs no retrace) and LR-scheduler steps (Python bookkeeping,
 replayed after every compiled call instead of running once at trace time)."""
 import functools
+from operator import is_ as _is
 
 import jax
 import numpy as np
 
-__all__ = ["Effects", "hyper", "journaled", "hyper_keys", "optimizer_groups", "Placed"]
+__all__ = ["Effects", "hyper", "journaled", "hyper_keys", "optimizer_groups", "Placed", "Hypers"]
 
 _ACTIVE = []  # the Effects of the trace in progress (a stack: traces may nest)
 
@@ -114,3 +115,47 @@ class Placed:
         self.arrs = jax.device_put(hps, where)
         self.sig, self.where = sig, where
         return self.arrs
+
+
+_PLAIN = frozenset((bool, int, float, str, type(None)))
+
+
+def _plain(v):
+    """True for a value whose identity fixes its value (a Tensor lr can change in place)."""
+    c = v.__class__
+    return c in _PLAIN or (c is tuple and all(x.__class__ in _PLAIN for x in v))
+
+
+class Hypers:
+    """The optimizers' hyper-parameter vectors on a device (a compiled call's input). While the
+    groups' hyper-parameter entries hold the very same plain values as at the last call, the
+    placed vectors are reused without re-reading them through each optimizer's _hyper."""
+
+    __slots__ = ("reads", "placed")
+
+    def __init__(self):
+        self.reads = None  # [(group, keys, values)] of the last call, None if not reusable
+        self.placed = Placed()
+
+    def get(self, optimizers, where, same_groups):
+        """(vectors on `where`, or [] with no jtorch optimizer); `same_groups`: the caller
+        knows the optimizers' param groups are the last call's (its guard passed)."""
+        r = self.reads
+        if same_groups and r is not None and where is self.placed.where and \
+                all([all(map(_is, map(g.get, keys), vals)) for g, keys, vals in r]):
+            return self.placed.arrs
+        groups, hps = optimizer_groups(optimizers)
+        reads = []
+        for o in optimizers:
+            if hasattr(o, "_hyper") and hasattr(o, "_static"):
+                for g in o.param_groups:
+                    keys = tuple(hyper_keys(o, g))
+                    vals = tuple(map(g.get, keys))
+                    reads.append((g, keys, vals))
+                    if not all(map(_plain, vals)):
+                        reads = None
+                        break
+            if reads is None:
+                break
+        self.reads = reads
+        return self.placed.get(hps, where) if hps else hps

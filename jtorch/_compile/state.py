@@ -9,6 +9,7 @@ class) are scanned one attribute level deep.
 import itertools
 import operator
 import types
+from collections import OrderedDict as _ODict
 
 import jax
 
@@ -42,6 +43,9 @@ class _Collector:
         self.modules = {}      # id -> Module
         self.optimizers = {}   # id -> Optimizer
         self.seen = set()
+        self.epoch = _hooks().EPOCH[0]
+        self.mod_reads = []  # (module __dict__ or hook dict, its values): see Guard
+        self.mod_classes = []  # (module, its class)
         # NOTE: every mutable container the walk read, with what it held (see Guard):
         # the same reads returning the same objects make the same walk.
         self.reads = []
@@ -104,7 +108,9 @@ class _Collector:
             self.function(obj, depth)
 
     def module(self, obj):
-        tensor, T, values = self.tensor, _Tensor, self.values
+        tensor, T, values, mods = self.tensor, _Tensor, self.values, self.mod_reads
+        if not self.modules:  # NOTE: global module hooks, also under _hooks.EPOCH
+            mods.extend((d, tuple(d.values())) for d in _global_hooks())
         self.modules[id(obj)] = obj
         for m in _all_modules(obj, values):
             self.modules[id(m)] = m
@@ -114,9 +120,17 @@ class _Collector:
             for t in values(m._buffers):
                 if t is not None:
                     tensor(t)
-            for v in values(m.__dict__):  # NOTE: also guards the training flag
+            # NOTE: the module's own attributes (training flag, hook dicts, settings its forward
+            # reads), its hooks and its class: checked only after a Module attribute write or
+            # hook (un)registration (_hooks.EPOCH)
+            d = m.__dict__
+            mods.append((d, tuple(d.values())))
+            for k, v in d.items():
                 if isinstance(v, T):
                     tensor(v)
+                elif "hook" in k and v.__class__ is _ODict:
+                    mods.append((v, tuple(v.values())))
+            self.mod_classes.append((m, m.__class__))
 
     def optimizer(self, obj):
         from .effects import hyper_keys
@@ -184,7 +198,8 @@ class Guard:
     would then find the same state, modules and optimizers, and the same training flags and
     static optimizer settings."""
 
-    def __init__(self, reads):
+    def __init__(self, c):
+        reads = c.reads
         self.dicts = [r[1] for r in reads if r[0] == _VALUES]
         self.seqs = [r[1] for r in reads if r[0] == _ITEMS]
         self.lens = [len(r[2]) for r in reads if r[0] == _VALUES]
@@ -192,6 +207,12 @@ class Guard:
         self.flat = [v for r in reads if r[0] == _VALUES for v in r[2]]
         self.sflat = [v for r in reads if r[0] == _ITEMS for v in r[2]]
         self.rest = [r for r in reads if r[0] not in (_VALUES, _ITEMS)]
+        self.mdicts = [d for d, _ in c.mod_reads]
+        self.mlens = [len(v) for _, v in c.mod_reads]
+        self.mflat = [x for _, v in c.mod_reads for x in v]
+        self.mobjs = [m for m, _ in c.mod_classes]
+        self.mclasses = [k for _, k in c.mod_classes]
+        self.epoch, self.cell = c.epoch, _hooks().EPOCH
 
     def ok(self):
         """True if nothing the walk read has changed."""
@@ -200,6 +221,13 @@ class Guard:
         if not all(map(_is, _chain(map(dict.values, self.dicts)), self.flat)) or \
                 not all(map(_is, _chain(self.seqs), self.sflat)):
             return False
+        if self.cell[0] != self.epoch:
+            epoch = self.cell[0]
+            if list(map(len, self.mdicts)) != self.mlens or \
+                    not all(map(_is, _chain(map(dict.values, self.mdicts)), self.mflat)) or \
+                    not all(map(_is, map(type, self.mobjs), self.mclasses)):
+                return False
+            self.epoch = epoch  # NOTE: as recorded now: skip until the next write
         for r in self.rest:
             k = r[0]
             if k == _ATTR:
@@ -215,6 +243,24 @@ class Guard:
             elif not all(map(_is, map(r[1].get, r[2], _REPEAT_EMPTY), r[3])):  # _GLOBALS
                 return False
         return True
+
+
+def _hooks():
+    from ..nn.modules import _hooks as H
+    return H
+
+
+def _global_hooks():
+    """The global module hook dicts (nn.modules.module.register_module_forward_hook, ...)."""
+    H = _hooks()
+    return [v for k, v in vars(H).items() if k.startswith("_global") and k.endswith("hooks")
+            and isinstance(v, dict)]
+
+
+def _hook_ids(m):
+    """The handle ids of a module's hooks, dict by dict (ids are never reused)."""
+    return tuple((k, tuple(v)) for k, v in m.__dict__.items()
+                 if "hook" in k and v.__class__ is _ODict and v)
 
 
 _CODE_NAMES = {}
@@ -280,9 +326,13 @@ def _hp(v):
 
 
 def python_fingerprint(c):
-    """Python-side values the trace bakes in: module training flags, optimizer hyper-parameters."""
+    """Python-side values the trace bakes in: module classes, training flags and hooks (also the
+    global ones), optimizer hyper-parameters."""
     from .effects import hyper_keys
-    mods = tuple(bool(m.training) for m in c.modules.values())
+    mods = tuple((m.__class__, bool(m.training), _hook_ids(m)) for m in c.modules.values())
+    if mods:
+        H = _hooks()
+        mods += (tuple(tuple(d) for d in _global_hooks()), H._global_is_full_backward_hook[0])
     opts = []
     for o in c.optimizers.values():
         traced = hasattr(o, "_hyper") and hasattr(o, "_static")
@@ -300,7 +350,7 @@ class TensorState:
     """The state tensors of one call, with their arrays and grads, bindable to tracers."""
 
     def __init__(self, c):
-        self._snap = None
+        self._snap = self._written = None
         self.tensors = list(c.tensors.values())
         self.optimizers = list(c.optimizers.values())
         self.grad_owners = [t for t in self.tensors if t._grad is not None or t._rg]
@@ -308,8 +358,11 @@ class TensorState:
     def snapshot(self):
         """Remember what each state tensor holds now (after a call wrote it back)."""
         ts = self.tensors
-        self._snap = (list(map(_A, ts)), list(map(_GRAD, ts)), list(map(_RG, ts)),
-                      [None if t._grad is None else t._grad._a for t in self.grad_owners])
+        w, self._written = self._written, None
+        if w is None:
+            w = (list(map(_A, ts)), [None if t._grad is None else t._grad._a
+                                     for t in self.grad_owners])
+        self._snap = (w[0], list(map(_GRAD, ts)), list(map(_RG, ts)), w[1])
 
     def take(self):
         """`arrays()` as the last call left them, or None if a state tensor got another array
@@ -364,3 +417,5 @@ class TensorState:
                 t._grad._ver += 1
             else:
                 t._grad = wrap(g)
+        # NOTE: what each state tensor (and grad) now holds, for the next snapshot()
+        self._written = (arrs, grads)

@@ -78,7 +78,17 @@ CHANGES = {
     "grads set to None": lambda m, o: o.zero_grad(set_to_none=True),
     "static option changed": lambda m, o: o.param_groups[0].update(nesterov=True),
     "in-place update outside": lambda m, o: m[0].weight.data.mul_(0.5),
+    "forward hook added": lambda m, o: m[1].register_forward_hook(
+        lambda mod, inp, out: out * 0.5),
+    "forward pre-hook added": lambda m, o: m[2].register_forward_pre_hook(
+        lambda mod, inp: (inp[0] + 1.0,)),
+    "class swapped": lambda m, o: setattr(m[1], "__class__", _HalfReLU),
 }
+
+
+class _HalfReLU(jnn.ReLU):
+    def forward(self, x):
+        return super().forward(x) * 0.5
 
 
 @pytest.mark.parametrize("name", sorted(CHANGES))
@@ -119,4 +129,53 @@ def test_new_param_group_is_seen():
         o.param_groups[0]["params"] = [p for p in o.param_groups[0]["params"]
                                        if all(p is not q for q in extra.parameters())]
         o.add_param_group({"params": list(extra.parameters()), "lr": 0.5})
+    _check(eager, comp, cstep, x, y)
+
+
+def test_removed_hook_is_seen():
+    eager, comp = _pair()
+    cstep = jtorch.compile(comp[2])
+    x, y = _data()
+    handles = [m[1].register_forward_hook(lambda mod, inp, out: out * 0.5)
+               for m in (eager[0], comp[0])]
+    _check(eager, comp, cstep, x, y)
+    for h in handles:
+        h.remove()
+    _check(eager, comp, cstep, x, y)
+
+
+def test_global_module_hook_is_seen():
+    from jtorch.nn.modules.module import register_module_forward_hook
+    eager, comp = _pair()
+    cstep = jtorch.compile(comp[2])
+    x, y = _data()
+    _check(eager, comp, cstep, x, y)
+    h = register_module_forward_hook(
+        lambda mod, inp, out: out * 0.5 if isinstance(mod, jnn.ReLU) else None)
+    try:
+        _check(eager, comp, cstep, x, y)
+    finally:
+        h.remove()
+    _check(eager, comp, cstep, x, y)
+
+
+@pytest.mark.parametrize("tensor_lr", [False, True], ids=["float-lr", "tensor-lr"])
+def test_hyper_parameter_changes_reach_the_program(tensor_lr):
+    """A new lr (a new float, or a Tensor lr changed in place) reaches the next compiled call
+    (the placed hyper-parameters are reused only while the values are the same objects)."""
+    eager, comp = _pair()
+    for _, o, _ in (eager, comp):
+        if tensor_lr:
+            o.param_groups[0]["lr"] = jtorch.tensor(0.1)
+    cstep = jtorch.compile(comp[2])
+    x, y = _data()
+    _check(eager, comp, cstep, x, y)
+    for _, o, _ in (eager, comp):
+        if tensor_lr:
+            o.param_groups[0]["lr"].fill_(0.02)
+        else:
+            o.param_groups[0]["lr"] = 0.02
+    _check(eager, comp, cstep, x, y)
+    for _, o, _ in (eager, comp):
+        o.param_groups[0]["momentum"] = 0.5
     _check(eager, comp, cstep, x, y)

@@ -5,6 +5,10 @@ from collections import OrderedDict
 
 __all__ = ["RemovableHandle"]
 
+# NOTE: bumped by every Module attribute write/delete and hook (un)registration: while it stays,
+# jtorch.compile's guard need not re-read modules' __dict__ and hook dicts (state.Guard).
+EPOCH = [0]
+
 
 class RemovableHandle:
     """A handle that removes a hook from its dict(s) (torch.utils.hooks.RemovableHandle)."""
@@ -12,6 +16,7 @@ class RemovableHandle:
     next_id = 0
 
     def __init__(self, hooks_dict, *, extra_dict=None):
+        EPOCH[0] += 1
         self.hooks_dict_ref = weakref.ref(hooks_dict)
         self.id = RemovableHandle.next_id
         RemovableHandle.next_id += 1
@@ -23,6 +28,7 @@ class RemovableHandle:
 
     def remove(self):
         """Unregister the hook (no-op when already removed)."""
+        EPOCH[0] += 1
         hooks_dict = self.hooks_dict_ref()
         if hooks_dict is not None and self.id in hooks_dict:
             del hooks_dict[self.id]

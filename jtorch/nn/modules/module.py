@@ -282,6 +282,7 @@ class Module:
         return state
 
     def __setstate__(self, state):
+        H.EPOCH[0] += 1
         self.__dict__.update(state)
         for name in ("_forward_pre_hooks", "_forward_pre_hooks_with_kwargs",
                      "_forward_hooks_with_kwargs", "_forward_hooks_always_called",
@@ -312,6 +313,8 @@ class Module:
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __setattr__(self, name, value):
+        H.EPOCH[0] += 1  # NOTE: see _hooks.EPOCH
+
         def remove_from(*dicts_or_sets):
             for d in dicts_or_sets:
                 if name in d:
@@ -381,6 +384,7 @@ class Module:
                     object.__setattr__(self, name, value)
 
     def __delattr__(self, name):
+        H.EPOCH[0] += 1
         if name in self._parameters:
             del self._parameters[name]
         elif name in self._buffers:
