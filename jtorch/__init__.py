@@ -75,7 +75,7 @@ from ._ops.indexing import *  # noqa: E402,F401,F403
 from . import nn, optim, utils, serialization  # noqa: E402,F401
 from .serialization import *  # noqa: E402,F401,F403
 from ._compile import compile, cond  # noqa: E402,F401
-from . import compiler  # noqa: E402,F401
+from . import compiler, _dynamo  # noqa: E402,F401
 from ._ops.breadth import *  # noqa: E402,F401,F403  (torch.special/fft/linalg + aliases)
 from . import jit, export  # noqa: E402,F401
 from . import masked  # noqa: E402,F401

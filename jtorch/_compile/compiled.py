@@ -7,6 +7,7 @@ the same eager code, no second implementation), compiles one XLA program returni
 and the new state, and writes the state back after each call.
 """
 import functools
+import logging
 import weakref
 import sys
 import traceback
@@ -25,6 +26,7 @@ __all__ = ["CompiledFunction", "DataDependentControlFlowError", "counters", "is_
            "reset", "make_pure"]
 
 counters = {"traces": 0, "calls": 0, "cache_hits": 0}
+_log = logging.getLogger("torch._dynamo")
 _COMPILING = [0]
 _PER_SHAPE = "per-shape"  # cache marker: this key's symbolic trace failed
 _ALL = weakref.WeakSet()
@@ -44,6 +46,7 @@ def reset():
     """Drop every compiled program and zero the counters (torch.compiler.reset)."""
     for f in list(_ALL):
         f._cache.clear()
+        f._variants.clear()
         f._fast = None
     for k in counters:
         counters[k] = 0
@@ -74,6 +77,7 @@ class CompiledFunction:
         self.disable = disable
         self.dynamic = dynamic is True
         self._cache = {}
+        self._variants = {}  # cache key less its Python values -> programs traced for it
         self._warm = False
         self._fast = None  # (argument key, jitted, spec, TensorState, Guard) of the last call
         self._hps = E.Hypers()  # the last hyper-parameters, on the call's device
@@ -113,6 +117,8 @@ class CompiledFunction:
         if entry is not None:
             counters["cache_hits"] += 1
             return entry
+        if not self._may_trace(key[:-1]):
+            return None
         entry = self._trace(leaves, treedef, st)
         if pattern is not None and any(g is not None for g in pattern):
             call = _D.export_call(entry[1], pattern, *self._inputs(st, leaves))
@@ -124,6 +130,29 @@ class CompiledFunction:
                 entry = (call, entry[1])
         self._cache[key] = entry
         return entry
+
+    def _may_trace(self, base):
+        """Count one more program for these argument shapes and state; False past
+        torch._dynamo.config.recompile_limit (then the call runs eagerly, as under torch)."""
+        from .._dynamo import config
+        n = self._variants.get(base, 0)
+        if n >= config.recompile_limit:
+            if n == config.recompile_limit:
+                self._variants[base] = n + 1
+                fn = self.fn
+                owner = getattr(fn, "__self__", fn)
+                fn = getattr(owner, "forward", fn)  # NOTE: a compiled module: its forward
+                code = getattr(fn, "__code__", None)
+                where = f" ({code.co_filename}:{code.co_firstlineno})" if code else ""
+                _log.warning(
+                    "torch._dynamo hit config.recompile_limit (%d)\n   function: '%s'%s\n   "
+                    "last reason: a Python value the compiled program bakes in changed (a "
+                    "module attribute, training flag, hook or optimizer setting); new values "
+                    "run eagerly", config.recompile_limit,
+                    getattr(fn, "__name__", type(fn).__name__), where)
+            return False
+        self._variants[base] = n + 1
+        return True
 
     def _inputs(self, st, leaves, taken=None):
         """(state arrays, grads, RNG key, input arrays, hyper-parameters) of a call; `taken`:
@@ -161,7 +190,10 @@ class CompiledFunction:
             self._fast = taken = None
         c = S.collect(self.fn, args, kwargs)
         st = S.TensorState(c)
-        jitted, out_spec = self._lookup(leaves, treedef, st, c)
+        entry = self._lookup(leaves, treedef, st, c)
+        if entry is None:  # NOTE: past the recompile limit
+            return self.fn(*args, **kwargs)
+        jitted, out_spec = entry
         out = self._run(jitted, out_spec, st, leaves)
         if "checked" not in out_spec:
             _check_no_leaks(self.fn, args, kwargs)

@@ -257,6 +257,17 @@ def _global_hooks():
             and isinstance(v, dict)]
 
 
+_ATOMS = frozenset((bool, int, float, complex, str, type(None)))
+
+
+def _atoms(m):
+    """A module's plain attributes (numbers, strings, None, tuples of them) by name: a forward
+    that reads one bakes its value in (torch.compile guards on them too)."""
+    return tuple((k, v) for k, v in m.__dict__.items()
+                 if v.__class__ in _ATOMS or (v.__class__ is tuple and
+                                              all(x.__class__ in _ATOMS for x in v)))
+
+
 def _hook_ids(m):
     """The handle ids of a module's hooks, dict by dict (ids are never reused)."""
     return tuple((k, tuple(v)) for k, v in m.__dict__.items()
@@ -326,10 +337,10 @@ def _hp(v):
 
 
 def python_fingerprint(c):
-    """Python-side values the trace bakes in: module classes, training flags and hooks (also the
-    global ones), optimizer hyper-parameters."""
+    """Python-side values the trace bakes in: module classes, training flags, hooks (also the
+    global ones) and plain attributes, optimizer hyper-parameters."""
     from .effects import hyper_keys
-    mods = tuple((m.__class__, bool(m.training), _hook_ids(m)) for m in c.modules.values())
+    mods = tuple((m.__class__, _hook_ids(m), _atoms(m)) for m in c.modules.values())
     if mods:
         H = _hooks()
         mods += (tuple(tuple(d) for d in _global_hooks()), H._global_is_full_backward_hook[0])

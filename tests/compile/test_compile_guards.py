@@ -179,3 +179,53 @@ def test_hyper_parameter_changes_reach_the_program(tensor_lr):
     for _, o, _ in (eager, comp):
         o.param_groups[0]["momentum"] = 0.5
     _check(eager, comp, cstep, x, y)
+
+
+class _Scale(jnn.Module):
+    def __init__(self):
+        super().__init__()
+        self.s = 2.0
+        self.lin = jnn.Linear(3, 3)
+
+    def forward(self, x):
+        return self.lin(x) * self.s
+
+
+def test_plain_module_attribute_change_retraces_up_to_the_limit(caplog):
+    """A number a forward reads is baked into the program: a new value traces again (torch
+    guards on it too); past torch._dynamo.config.recompile_limit new values run eagerly."""
+    from jtorch._dynamo import config
+    jtorch.manual_seed(0)
+    m = _Scale()
+    f = jtorch.compile(m)
+    x = _data()[0][:, :3]
+    with jtorch.no_grad():
+        f(x)  # NOTE: the first call runs eagerly
+        traces = []
+        for s in [2.0, 2.0, 3.0, 2.0] + [float(v) for v in range(4, 4 + config.recompile_limit)]:
+            m.s = s
+            with caplog.at_level("WARNING", logger="torch._dynamo"):
+                out = f(x)
+            np.testing.assert_allclose(out.numpy(), (m.lin(x) * s).numpy(), atol=1e-6)
+            traces.append(jtorch.compiler.counters["traces"])
+    assert len(set(traces[:4])) == 2  # NOTE: 2.0 -> 3.0 traced once, back to 2.0 reuses
+    assert traces[-1] == traces[-2]  # NOTE: past the limit: eager, no new trace
+    msgs = [r.getMessage() for r in caplog.records if "recompile_limit" in r.getMessage()]
+    assert len(msgs) == 1 and "forward" in msgs[0]
+
+
+def test_cache_size_limit_is_recompile_limits_alias(monkeypatch):
+    from jtorch._dynamo import config
+    monkeypatch.setattr(config, "cache_size_limit", 2)
+    assert config.recompile_limit == 2
+    jtorch.manual_seed(0)
+    m = _Scale()
+    f = jtorch.compile(m)
+    x = _data()[0][:, :3]
+    with jtorch.no_grad():
+        f(x)
+        n = jtorch.compiler.counters["traces"]
+        for s in (1.0, 2.0, 3.0, 4.0):
+            m.s = s
+            np.testing.assert_allclose(f(x).numpy(), (m.lin(x) * s).numpy(), atol=1e-6)
+    assert jtorch.compiler.counters["traces"] - n == 2
