@@ -113,6 +113,32 @@ def main(prep_dir):
             str(next(iter((x * 0.5)._a.devices()))) == str(next(iter(x._a.devices())))
         return info
 
+    @check("eager training step on cuda copies nothing between host and device once warm")
+    def _():
+        import jax
+        nn = jtorch.nn
+        jtorch.manual_seed(0)
+        m = nn.Sequential(nn.Linear(20, 32), nn.ReLU(), nn.Linear(32, 5)).to(DEV)
+        opt = jtorch.optim.Adam(m.parameters(), lr=1e-2)
+        x = jtorch.randn(16, 20, device=DEV)
+        y = jtorch.randint(0, 5, (16,), device=DEV)
+
+        def step():
+            opt.zero_grad()
+            loss = nn.functional.cross_entropy(m(x), y)
+            loss.backward()
+            opt.step()
+            return loss
+        for _ in range(3):
+            step()
+        with jax.transfer_guard("disallow"):
+            for _ in range(2):
+                loss = step()
+        st = opt.state[next(m.parameters())]
+        return {"loss": float(loss), "step_device": str(st["step"].device),
+                "exp_avg_device": str(st["exp_avg"].device),
+                "ok": str(st["step"].device) == "cpu"}
+
     @check("numerics vs torch cuda (max abs err vs float64 numpy)")
     def _():
         rng = np.random.default_rng(0)
