@@ -82,3 +82,5 @@ from . import masked  # noqa: E402,F401
 from . import onnx  # noqa: E402,F401
 from . import signal; from ._ops.windows import *  # noqa: E402,E702,F401,F403  (torch.signal + *_window)
 from ._nn_toplevel import *  # noqa: E402,F401,F403
+from ._settings import *  # noqa: E402,F401,F403  (set_num_threads, set_float32_matmul_precision, determinism, ...)
+from . import backends, random, testing  # noqa: E402,F401
