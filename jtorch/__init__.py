@@ -73,6 +73,9 @@ from ._ops.shape import *  # noqa: E402,F401,F403
 from ._ops.indexing import *  # noqa: E402,F401,F403
 # NOTE: the subsystems on top of the tensor core; each package owns its own re-exports.
 from . import nn, optim, utils, serialization  # noqa: E402,F401
+from . import amp, cpu  # noqa: E402,F401
+from .amp import autocast  # noqa: E402,F401
+from .amp._state import *  # noqa: E402,F401,F403  (is_autocast_enabled, get_autocast_dtype, ...)
 from .serialization import *  # noqa: E402,F401,F403
 from ._compile import compile, cond  # noqa: E402,F401
 from . import compiler, _dynamo  # noqa: E402,F401

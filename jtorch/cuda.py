@@ -5,6 +5,7 @@ False, `device_count()` is 0, and calls that need a device raise torch's
 AssertionError("Torch not compiled with CUDA enabled").
 """
 import builtins
+import sys
 
 import jax
 
@@ -224,3 +225,11 @@ def initial_seed():
     """The seed of the CUDA generator."""
     _lazy_init()
     return R.initial_seed()
+
+
+# NOTE: torch.cuda.amp, the deprecated AMP aliases. This file is a module, not a package: the
+# empty __path__ and the sys.modules entry let `import torch.cuda.amp` / `from torch.cuda.amp
+# import GradScaler` find it (also through the compat shim).
+__path__ = []
+from . import _cuda_amp as amp  # noqa: E402
+sys.modules[__name__ + ".amp"] = amp

@@ -187,8 +187,15 @@ def to_float(x):
 
 # ---- dispatch ---------------------------------------------------------------------------
 
+# NOTE: autocast's casting hook (op, args) -> args, installed by jtorch/amp while an autocast
+# region is enabled in some thread; None otherwise (one global test per op on the hot path).
+AUTOCAST = None
+
+
 def dispatch(o, args, statics=()):
     """Run op `o` eagerly on Tensors/numbers `args`; wrap results; record a tape node."""
+    if AUTOCAST is not None:
+        args = AUTOCAST(o, args)
     f = o.cache.get(statics)
     if f is None:
         f = o.compiled(statics)
