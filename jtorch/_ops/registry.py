@@ -192,6 +192,12 @@ def to_float(x):
 AUTOCAST = None
 
 
+def autocast_args(o, args):
+    """`args` as dispatch will see them under autocast, for functions that check dtypes before
+    dispatching (torch's autocast layer casts before the kernel's own checks)."""
+    return args if AUTOCAST is None else AUTOCAST(o, args)
+
+
 def dispatch(o, args, statics=()):
     """Run op `o` eagerly on Tensors/numbers `args`; wrap results; record a tape node."""
     if AUTOCAST is not None:

@@ -325,3 +325,31 @@ def test_toplevel_exports_are_the_amp_ones():
     assert jtorch.cpu.is_available() and jtorch.cpu.device_count() == 1
     assert jtorch.cpu.current_device() == "cpu"
     jtorch.cpu.synchronize()
+
+
+def _mixed_cases(L):
+    """Lower-precision inputs meeting float32 weights (the output of one autocast op feeding the
+    next): ops whose functional wrapper checks dtypes before dispatching."""
+    F = L.nn.functional
+    rng = np.random.default_rng(1)
+
+    def t(*shape, bf=False):
+        x = L.tensor(rng.standard_normal(shape).astype(np.float32))
+        return x.to(L.bfloat16) if bf else x
+    return {
+        "conv1d": lambda: F.conv1d(t(2, 4, 9, bf=True), t(6, 4, 3), t(6)),
+        "conv2d": lambda: F.conv2d(t(2, 4, 7, 7, bf=True), t(6, 4, 3, 3)),
+        "conv_transpose1d": lambda: F.conv_transpose1d(t(2, 4, 9, bf=True), t(4, 6, 3)),
+        "sdpa": lambda: F.scaled_dot_product_attention(t(1, 2, 3, 4, bf=True), t(1, 2, 3, 4),
+                                                       t(1, 2, 3, 4)),
+    }
+
+
+@pytest.mark.parametrize("case", sorted(_mixed_cases(torch)))
+def test_mixed_dtype_inputs_are_cast_before_dtype_checks(case):
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        want = _mixed_cases(torch)[case]()
+    with jtorch.autocast("cpu", dtype=jtorch.bfloat16):
+        got = _mixed_cases(jtorch)[case]()
+    assert _name(got.dtype) == _name(want.dtype)
+    np.testing.assert_allclose(got.float().numpy(), want.float().numpy(), rtol=0.05, atol=0.05)

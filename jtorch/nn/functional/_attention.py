@@ -8,7 +8,7 @@ from jax import lax
 
 from ... import _dtype as D
 from ..._ops import _kinks as K
-from ..._ops.registry import dispatch, promote, to_float
+from ..._ops.registry import autocast_args, dispatch, promote, to_float
 from ._activation import reg
 
 # NOTE: cdist is torch.cdist (not in torch.nn.functional); it lives here with the other
@@ -186,6 +186,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
                                  is_causal=False, scale=None, enable_gqa=False):
     """softmax(q k^T * scale + mask) v, with optional causal mask, dropout and GQA."""
     # NOTE: torch applies both an explicit attn_mask and is_causal when given together.
+    query, key, value = autocast_args(_SDPA, (query, key, value))
     if query.dtype is not key.dtype or query.dtype is not value.dtype:
         raise RuntimeError(f"Expected query, key, and value to have the same dtype, but got "
                            f"query.dtype: {query.dtype} key.dtype: {key.dtype} and value.dtype: "

@@ -5,7 +5,7 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-from ..._ops.registry import Op, OPS, dispatch
+from ..._ops.registry import Op, OPS, autocast_args, dispatch
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d", "conv_tbc", "unfold", "fold"]
@@ -147,6 +147,7 @@ def _conv(name, n, input, weight, bias, stride, padding, dilation, groups, trans
                                + " x ".join(str(v) for v in padded) + "). Kernel size: ("
                                + " x ".join(str(v) for v in eff) + "). Kernel size can't be "
                                "greater than actual input size")
+    input, weight, bias = autocast_args(_CONV, (input, weight, bias))
     xd, wd = input.dtype, weight.dtype
     if xd is not wd:
         raise RuntimeError(f"expected scalar type {_SNAMES.get(xd._name, xd._name)} but found "
