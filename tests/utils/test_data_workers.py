@@ -4,6 +4,7 @@ and seeding, worker errors re-raised with their traceback, dead and hung workers
 NOTE: each loader starts real processes ('spawn' by default, about a second each), so the tests
 share loaders and stay few.
 """
+import threading
 import time
 
 import numpy as np
@@ -118,15 +119,18 @@ def test_timeout_and_unpicklable_dataset():
     it._shutdown_workers()
     assert not any(w.is_alive() for w in it._workers)
 
-    class Local:   # not importable by a spawned worker
+    class Unpicklable:   # fails in this process, before any worker starts
+        def __init__(self):
+            self.lock = threading.Lock()
+
         def __len__(self):
             return 2
 
         def __getitem__(self, i):
             return i
 
-    with pytest.raises((AttributeError, TypeError, Exception), match="pickle|Local"):
-        list(jud.DataLoader(Local(), num_workers=1))
+    with pytest.raises(TypeError, match="pickle"):
+        list(jud.DataLoader(Unpicklable(), num_workers=1))
 
 
 def test_numpy_worker_seed_matches_torch():
@@ -142,7 +146,7 @@ def test_worker_numpy_mode_collate_matches_torch(batch):
     default_collate result (checked in-process: no worker needed)."""
     import pickle
     from jtorch.utils.data import _worker
-    sent = pickle.dumps(_worker.np_default_collate(batch))
+    sent = _worker._dumps(_worker.np_default_collate(batch))
     assert_same_batch(pickle.loads(sent), tud.default_collate(batch))
 
 
@@ -152,3 +156,37 @@ def test_worker_numpy_mode_convert_matches_torch(data):
     from jtorch.utils.data import _worker
     assert_same_batch(pickle.loads(pickle.dumps(_worker.np_default_convert(data))),
                       tud.default_convert(data))
+
+
+def test_started_workers_skip_main_module_and_main_classes_go_back_by_name():
+    """In-process parts of "workers never re-run the script" (the scripts themselves run in
+    test_data_workers_main.py): the preparation data spawned workers get names no main module
+    (only for the thread starting them), and a class the worker has only by value (cloudpickle's
+    copy of one defined in the parent's __main__) pickles as a reference to the parent's."""
+    import multiprocessing.spawn as mp_spawn
+    import pickle
+    import sys
+    from jtorch.utils.data import _mp_iter, _worker
+    main_keys = {"init_main_from_path", "init_main_from_name"}
+    original = mp_spawn.get_preparation_data
+    other = []
+    with _mp_iter._fresh_workers():
+        assert not main_keys & set(mp_spawn.get_preparation_data("w"))
+        t = threading.Thread(target=lambda: other.append(mp_spawn.get_preparation_data("w")))
+        t.start()
+        t.join()
+    assert mp_spawn.get_preparation_data is original
+    assert other[0] == original("w")
+
+    copy = type("ZzMainOnly", (tuple,), {"__module__": "__main__"})   # the worker's copy
+    sent = _worker._dumps([copy((1, 2))])
+    with pytest.raises(pickle.UnpicklingError, match="__main__.ZzMainOnly"):
+        pickle.loads(sent)
+    own = type("ZzMainOnly", (tuple,), {"__module__": "__main__"})    # the parent's class
+    main = sys.modules["__main__"]
+    main.ZzMainOnly = own
+    try:
+        got = pickle.loads(sent)
+    finally:
+        del main.ZzMainOnly
+    assert type(got[0]) is own and got[0] == (1, 2)

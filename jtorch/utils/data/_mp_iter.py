@@ -1,20 +1,27 @@
 """The DataLoader iterator that runs worker processes (torch's _MultiProcessingDataLoaderIter).
 
 NOTE: workers never import JAX on their own (see _worker.py): the dataset, collate_fn and
-worker_init_fn are pickled here and unpickled in the worker; the default collate runs in NumPy
-mode there and batches become jtorch tensors when they are unpickled in this process. Workers
-start with the 'spawn' context by default (fork after JAX has started its threads can deadlock);
+worker_init_fn are pickled here (cloudpickle, see `_dumps_for_workers`) and unpickled in the
+worker; the default collate runs in NumPy mode there and batches become jtorch tensors when they
+are unpickled in this process. Workers start with the 'spawn' context by default (fork after JAX
+has started its threads can deadlock), as fresh interpreters that never re-run the main script
+(see `_fresh_workers`), so scripts need no `if __name__ == "__main__":` guard.
 JAX_PLATFORMS=cpu is put in the environment they inherit, so a dataset that does use jtorch in a
 worker runs it on the CPU and never claims accelerator memory.
 """
+import atexit
+import collections
 import contextlib
+import io
 import itertools
+import multiprocessing as python_multiprocessing
+import multiprocessing.spawn as _mp_spawn
 import os
 import pickle
 import queue
+import sys
+import threading
 import time
-import atexit
-import multiprocessing as python_multiprocessing
 from multiprocessing.reduction import ForkingPickler
 
 from . import _worker
@@ -82,10 +89,81 @@ def _worker_environment():
             os.environ["JAX_PLATFORMS"] = saved
 
 
-def _spec(obj):
-    if obj is None:
-        return ("none", None)
-    return ("pickle", bytes(ForkingPickler.dumps(obj, pickle.HIGHEST_PROTOCOL)))
+# NOTE: held while workers start: _fresh_workers swaps a multiprocessing.spawn function.
+_start_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def _fresh_workers():
+    """Workers started in this block (by this thread) never re-run the main module.
+
+    NOTE: a 'spawn' or 'forkserver' child prepares itself from the data that
+    multiprocessing.spawn.get_preparation_data gives (sys.path, cwd, argv, ...), which also names
+    the parent's main script or module (init_main_from_path / init_main_from_name): the child
+    runs it again, as `__mp_main__`, before it unpickles its target, so an unguarded script would
+    rerun its training loop in every worker and die there. Under torch (fork on Linux) such
+    scripts work, so jtorch's workers skip it: they need nothing from the main module (the
+    target is `exec` of `_worker._BOOTSTRAP`; the dataset, collate_fn and worker_init_fn travel
+    cloudpickled, with what the script defined by value). While this block runs, the module's
+    get_preparation_data is wrapped to drop those two keys, for calls from this thread only (the
+    lock keeps concurrent DataLoaders from interleaving the swap; other threads' processes see
+    the data unchanged). The spawn and forkserver Popens (and the forkserver's own start, whose
+    main-module preload reads the same data) look the function up at call time; 'fork' never
+    calls it, so nothing changes there.
+    """
+    with _start_lock:
+        original = _mp_spawn.get_preparation_data
+        me = threading.get_ident()
+
+        def get_preparation_data(name):
+            data = original(name)
+            if threading.get_ident() == me:
+                data.pop("init_main_from_path", None)
+                data.pop("init_main_from_name", None)
+            return data
+
+        _mp_spawn.get_preparation_data = get_preparation_data
+        try:
+            yield
+        finally:
+            _mp_spawn.get_preparation_data = original
+
+
+_WorkerPickler = None
+
+
+def _dumps_for_workers(obj):
+    """Pickle `obj` (the dataset, collate_fn and worker_init_fn, together) for the workers.
+
+    NOTE: workers never run the main module (see `_fresh_workers`), so cloudpickle pickles what
+    it defines (classes, functions, and the module globals they read) by value; everything
+    importable is pickled by reference as plain pickle would, and modules by their real name (so
+    a script's `torch` global arrives as jtorch). One pickle for all three: functions from the
+    same module then share one copy of its globals in the worker, so a global that
+    worker_init_fn sets is the one the dataset reads, as with fork. multiprocessing's own
+    reducers (ForkingPickler's: connections, sockets) still apply; the workers read it with plain
+    pickle.loads.
+    """
+    global _WorkerPickler
+    if _WorkerPickler is None:
+        import cloudpickle
+
+        class _WorkerPickler(cloudpickle.Pickler):
+            dispatch_table = collections.ChainMap(
+                cloudpickle.Pickler.dispatch_table,
+                getattr(ForkingPickler, "_extra_reducers", {}))
+    buf = io.BytesIO()
+    _WorkerPickler(buf, protocol=pickle.HIGHEST_PROTOCOL).dump(obj)
+    return buf.getvalue()
+
+
+def _shim_file():
+    """jtorch/_shim.py when this process has the `import torch` -> jtorch finder installed, else
+    None (workers then install it too; see _worker._BOOTSTRAP)."""
+    shim = sys.modules.get("jtorch._shim")
+    if shim is not None and shim.is_installed():
+        return shim.__file__
+    return None
 
 
 class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
@@ -103,9 +181,19 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         self._index_queues = []
         self._worker_result_queue = ctx.Queue()
         self._workers_done_event = ctx.Event()
-        collate_spec, dataset_spec = self._specs(loader)
-        init_spec = _spec(loader.worker_init_fn)
-        with _worker_environment():
+        shared = []   # the objects the workers get in one cloudpickle ("pickle" specs index it)
+
+        def spec(obj):
+            if obj is None:
+                return ("none", None)
+            shared.append(obj)
+            return ("pickle", len(shared) - 1)
+
+        collate_spec, dataset_spec = self._specs(loader, spec)
+        init_spec = spec(loader.worker_init_fn)
+        shared_blob = _dumps_for_workers(tuple(shared)) if shared else None
+        bootstrap_globals = {"_path": _worker.__file__, "_shim": _shim_file()}
+        with _worker_environment(), _fresh_workers():
             for i in range(self._num_workers):
                 index_queue = ctx.Queue()
                 index_queue.cancel_join_thread()
@@ -114,16 +202,16 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                         self._auto_collation, self._drop_last, self._base_seed, i,
                         self._num_workers)
                 w = ctx.Process(target=exec, args=(_worker._BOOTSTRAP,
-                                                   {"_path": _worker.__file__, "_args": args}))
+                                                   dict(bootstrap_globals, _args=args)))
                 w.daemon = True
                 w.start()
-                index_queue.put(("init", dataset_spec, collate_spec, init_spec))
+                index_queue.put(("init", shared_blob, dataset_spec, collate_spec, init_spec))
                 self._index_queues.append(index_queue)
                 self._workers.append(w)
         self._data_queue = self._worker_result_queue
         self._reset(loader, first_iter=True)
 
-    def _specs(self, loader):
+    def _specs(self, loader, spec):
         """What the workers receive: the default collate by name, everything else pickled."""
         fn = loader.collate_fn
         if fn is default_collate:
@@ -135,8 +223,8 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         elif fn is default_convert:
             collate_spec = ("default_convert", None)
         else:
-            collate_spec = _spec(fn)
-        return collate_spec, _spec(self._dataset)
+            collate_spec = spec(fn)
+        return collate_spec, spec(self._dataset)
 
     def _reset(self, loader, first_iter=False):
         super()._reset(loader, first_iter)

@@ -8,12 +8,15 @@ every value that torch's default_collate would turn into a tensor is collated in
 wrapped in `_Leaf`; a `_Leaf` unpickles in the main process as a jtorch tensor, so the conversion
 to jtorch tensors happens in the main process. If a dataset or collate_fn itself uses jtorch,
 jtorch is imported in the worker with JAX_PLATFORMS=cpu (set by the parent before the worker
-starts), so a worker never touches an accelerator.
+starts), so a worker never touches an accelerator. Workers never run the parent's main module
+(see _mp_iter._fresh_workers): what the parent defined there arrives cloudpickled by value, and
+what a worker sends back refers to the parent's `__main__` by name (see `_ResultPickler`).
 """
 import collections
 import collections.abc
 import copy
 import functools
+import io
 import os
 import pickle
 import queue
@@ -21,6 +24,7 @@ import random
 import re
 import sys
 import traceback
+import types
 from dataclasses import dataclass
 
 import numpy as np
@@ -193,6 +197,55 @@ _make_tensor.__module__ = _ALIAS
 sys.modules.setdefault(_ALIAS, sys.modules[__name__])
 
 
+def _main_lookup(qualname):
+    """The object `qualname` names in this process's `__main__`, or None."""
+    obj = sys.modules.get("__main__")
+    for part in qualname.split("."):
+        obj = getattr(obj, part, None)
+        if obj is None:
+            return None
+    return obj
+
+
+def _from_main(qualname):
+    """Unpickle helper (runs in the main process): the class/function `qualname` of `__main__`."""
+    obj = _main_lookup(qualname)
+    if obj is None:
+        raise pickle.UnpicklingError(f"DataLoader worker sent __main__.{qualname}, which the "
+                                     f"main module does not define")
+    return obj
+
+
+_from_main.__module__ = _ALIAS
+
+
+class _ResultPickler(pickle.Pickler):
+    """Pickles what a worker sends back (batches, exception classes).
+
+    NOTE: a worker never runs the parent's main module, so a class or function the parent
+    defined in `__main__` (a namedtuple a collate_fn returns, an exception a dataset raises)
+    exists here only as cloudpickle's by-value copy, which plain pickle cannot find by name in
+    this process's `__main__`. It goes back as a reference to the parent's `__main__` instead, so
+    the parent gets its own class (isinstance and `except` work as they do with fork). Under
+    'fork' the lookup finds the object itself and pickling is the default.
+    """
+
+    def reducer_override(self, obj):
+        if isinstance(obj, (type, types.FunctionType)) and \
+                getattr(obj, "__module__", None) == "__main__":
+            qualname = getattr(obj, "__qualname__", "")
+            if "<locals>" not in qualname and _main_lookup(qualname) is not obj:
+                return _from_main, (qualname,)
+        return NotImplemented
+
+
+def _dumps(obj):
+    """Pickle `obj` for the main process (see `_ResultPickler`)."""
+    buf = io.BytesIO()
+    _ResultPickler(buf, protocol=pickle.HIGHEST_PROTOCOL).dump(obj)
+    return buf.getvalue()
+
+
 def _jtorch_tensor_type():
     jt = sys.modules.get("jtorch")
     return getattr(jt, "Tensor", None)
@@ -339,7 +392,7 @@ def _exception_payload():
     exc_type, exc, tb = sys.exc_info()
     text = "".join(traceback.format_exception(exc_type, exc, tb))
     try:
-        cls = pickle.dumps(exc_type)
+        cls = _dumps(exc_type)
     except Exception:
         cls = None
     return (cls, exc_type.__name__, text)
@@ -394,11 +447,12 @@ def make_fetcher(is_iterable, dataset, auto_collation, collate_fn, drop_last):
     return cls(dataset, auto_collation, collate_fn, drop_last)
 
 
-def _load(spec):
-    """Decode a dataset / collate spec sent by the main process."""
+def _load(spec, shared):
+    """Decode a dataset / collate spec sent by the main process (`shared`: the unpickled objects
+    the parent sent in one pickle; a "pickle" spec is an index into it)."""
     kind, payload = spec
     if kind == "pickle":
-        return pickle.loads(payload)
+        return shared[payload]
     if kind == "arrays":
         return _ArrayDataset(payload)
     if kind == "default_collate":
@@ -411,7 +465,7 @@ def _load(spec):
 
 
 def _first_message(index_queue):
-    """The ("init", dataset, collate_fn, worker_init_fn) specs; None if the parent died."""
+    """The ("init", shared, dataset, collate_fn, worker_init_fn) specs; None if the parent died."""
     manager_pid = os.getppid()
     while os.getppid() == manager_pid:
         try:
@@ -434,16 +488,18 @@ def _worker_loop(is_iterable, index_queue, data_queue, done_event, auto_collatio
         first = _first_message(index_queue)
         if first is None or first[0] != "init":
             return
-        _, dataset_spec, collate_spec, init_fn_spec = first
+        _, shared_blob, dataset_spec, collate_spec, init_fn_spec = first
         seed = base_seed + worker_id
         random.seed(seed)
         np.random.seed(_generate_state(base_seed, worker_id))
         init_exception = None
         fetcher = dataset = collate_fn = None
         try:
-            dataset = _load(dataset_spec)
-            collate_fn = _load(collate_spec)
-            init_fn = _load(init_fn_spec)
+            # NOTE: plain pickle.loads; cloudpickle's by-value parts import cloudpickle here.
+            shared = () if shared_blob is None else pickle.loads(shared_blob)
+            dataset = _load(dataset_spec, shared)
+            collate_fn = _load(collate_spec, shared)
+            init_fn = _load(init_fn_spec, shared)
             _worker_info = WorkerInfo(id=worker_id, num_workers=num_workers, seed=seed,
                                       dataset=dataset)
             jt = sys.modules.get("jtorch")
@@ -479,8 +535,7 @@ def _worker_loop(is_iterable, index_queue, data_queue, done_event, auto_collatio
                 init_exception = None
             else:
                 try:
-                    msg = (idx, "ok", pickle.dumps(fetcher.fetch(index),
-                                                   protocol=pickle.HIGHEST_PROTOCOL))
+                    msg = (idx, "ok", _dumps(fetcher.fetch(index)))
                 except StopIteration:
                     if not is_iterable:
                         msg = (idx, "exc", (where,) + _exception_payload())
@@ -500,16 +555,26 @@ def _worker_loop(is_iterable, index_queue, data_queue, done_event, auto_collatio
 
 # NOTE: the worker's entry point, run with `exec` (a builtin, so pickling the Process target
 # imports nothing). It loads this file under its real module name without importing the jtorch
-# package, unless the worker already imported jtorch (e.g. through the parent's __main__).
+# package (a forked worker may have jtorch already). `_shim` is the path of jtorch/_shim.py when
+# the parent has the `import torch` -> jtorch alias finder installed in-process (`jtorch run`):
+# the worker installs the same finder (loaded by path, so jtorch itself is not imported) before
+# it unpickles anything, so `import torch` in the worker resolves as in the parent. Under
+# PYTHONPATH=compat the worker inherits that environment as well.
 _BOOTSTRAP = """
 import sys, importlib.util
-_name = "jtorch.utils.data._worker"
-_mod = sys.modules.get(_name)
-if _mod is None:
-    _spec = importlib.util.spec_from_file_location(_name, _path)
-    _mod = importlib.util.module_from_spec(_spec)
-    sys.modules[_name] = _mod
-    _spec.loader.exec_module(_mod)
+
+def _load_by_path(name, path):
+    mod = sys.modules.get(name)
+    if mod is None:
+        spec = importlib.util.spec_from_file_location(name, path)
+        mod = importlib.util.module_from_spec(spec)
+        sys.modules[name] = mod
+        spec.loader.exec_module(mod)
+    return mod
+
+if _shim is not None:
+    _load_by_path("jtorch._shim", _shim).install()
+_mod = _load_by_path("jtorch.utils.data._worker", _path)
 sys.modules.setdefault("_jtorch_data_worker", _mod)
 _mod._worker_loop(*_args)
 """

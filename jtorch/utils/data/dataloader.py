@@ -36,10 +36,11 @@ class DataLoader:
     worker processes."""
 
     # NOTE: workers start with the 'spawn' context unless multiprocessing_context says otherwise
-    # (torch forks on Linux, but forking after JAX has started its threads can deadlock); spawn
-    # re-imports the main module in each worker, so scripts need the `if __name__ ==
-    # "__main__":` guard, and persistent_workers=True pays the startup once. 'fork' is accepted
-    # and is safe only when the dataset and collate_fn never touch jtorch/JAX in the worker.
+    # (torch forks on Linux, but forking after JAX has started its threads can deadlock). They
+    # are fresh interpreters that never re-run the main script (so scripts need no `if __name__
+    # == "__main__":` guard; what the script defines reaches them cloudpickled by value, see
+    # _mp_iter), and persistent_workers=True pays their startup once. 'fork' is accepted and is
+    # safe only when the dataset and collate_fn never touch jtorch/JAX in the worker.
 
     __initialized = False
 
