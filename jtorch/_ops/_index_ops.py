@@ -23,9 +23,12 @@ _Tracer = jax.core.Tracer
 
 
 def _oob_check(idx_arrays, sizes, allow_negative=True):
-    """(K, 2) int64: per index array [any out of range, the first offending value]."""
+    """(K, 2) int64: per index array [any out of range, the first offending value]; an index
+    whose size is None (checked on the host already) gets no row."""
     rows = []
     for i, n in zip(idx_arrays, sizes):
+        if n is None:
+            continue
         if i.size == 0:
             rows.append(jnp.zeros((2,), jnp.int64))
             continue

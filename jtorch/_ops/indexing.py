@@ -3,7 +3,10 @@
 Basic indexing (ints, slices, None, Ellipsis) is parsed in Python into a hashable static plan,
 cached per (index key, shape, layout), and run as ONE dispatch that returns a view. Advanced
 indices (integer tensors/lists, bool masks) run as one gather op after the basic part;
-out-of-range indices are flagged inside that jitted op and raised on the host (eager only).
+out-of-range tensor indices are flagged inside that jitted op and raised on the host (eager only).
+Python lists (and NumPy arrays) used as indices stay NumPy arrays on the host: they are checked
+there (no device read) and passed to the jitted op as ordinary runtime inputs, so neither a
+device_put per call nor a program per index value is needed.
 The gather/scatter family lives in _index_ops.py and is re-exported here.
 """
 import operator
@@ -15,7 +18,7 @@ from jax import lax
 import numpy as np
 
 from .. import _dtype as D
-from .._tensor import Tensor, make_view
+from .._tensor import Tensor, make_view, wrap
 from . import _index_ops
 from ._common import inplace_from, make_inplace, torch_name, unwrap_out
 from ._index_ops import *  # noqa: F401,F403
@@ -85,13 +88,39 @@ def _to_index_tensor(obj):
     return tensor(a)
 
 
+_NP_IDX = (np.dtype(np.int64), np.dtype(np.int32))
+_NP_MASK = (np.dtype(np.bool_), np.dtype(np.uint8))
+
+
+def _host_index(obj):
+    """A list/tuple/ndarray index as a host NumPy array: bool/uint8 (a mask) or int64 (ints,
+    floats, and NumPy's other unsigned ints, as torch converts them), else
+    _to_index_tensor(obj) (its errors)."""
+    a = np.asarray(obj)
+    k = a.dtype.kind
+    if k == "b" or a.dtype == np.uint8:
+        return a
+    if k in "if" or (k == "u" and type(obj) is np.ndarray):  # NOTE: as torch converts them
+        return a.astype(np.int64, copy=False)
+    if k == "u":  # NOTE: a list holding an int in [2**63, 2**64)
+        raise ValueError("Overflow when unpacking long long")
+    return _to_index_tensor(obj)
+
+
 def _is_mask(t):
+    if type(t) is np.ndarray:
+        return t.dtype in _NP_MASK
     return t.dtype is D.bool or t.dtype is D.uint8
 
 
 class _Plan:
-    """A parsed index: the basic part (static), the view's layout, and the advanced part."""
-    __slots__ = ("basic", "shape", "strides", "offset", "op", "spec", "args", "sizes", "dims")
+    """A parsed index: the basic part (static), the view's layout, and the advanced part.
+    args: the advanced indices, Tensors or host NumPy arrays (from lists/arrays); sizes: the
+    size of the dim each indexes; host: every arg is a host array (checked on the host, so the
+    compiled op returns no out-of-range flags); csizes: sizes for the compiled op's flags (all
+    None when host)."""
+    __slots__ = ("basic", "shape", "strides", "offset", "op", "spec", "args", "sizes", "dims",
+                 "csizes", "host", "split")
 
 
 def _insert_dim(cur_sh, cur_st, dim):
@@ -109,10 +138,10 @@ def _parse(self, idx):
     items = _as_tuple(idx)
     sh = self._a.shape
     nd = len(sh)
-    items = tuple(_to_index_tensor(e) if isinstance(e, np.ndarray) else e for e in items)
+    items = tuple(_host_index(e) if isinstance(e, np.ndarray) else e for e in items)
     specified = 0
     for e in items:
-        if isinstance(e, Tensor):
+        if isinstance(e, (Tensor, np.ndarray)):
             specified += e.ndim if _is_mask(e) else 1
         elif e is not None and e is not Ellipsis and type(e) is not bool:
             specified += 1
@@ -125,8 +154,8 @@ def _parse(self, idx):
     last = None
     for e in items:
         dim = len(spec)
-        if type(e) is bool or (isinstance(e, Tensor) and e.ndim == 0 and _is_mask(e) and
-                               not isinstance(e._a, _Tracer)):
+        if type(e) is bool or (isinstance(e, (Tensor, np.ndarray)) and e.ndim == 0 and
+                               _is_mask(e) and not isinstance(getattr(e, "_a", None), _Tracer)):
             _insert_dim(cur_sh, cur_st, dim)
             basic.append(None)
             spec.append(bool(e) if type(e) is bool else bool(e.item()))
@@ -162,7 +191,26 @@ def _parse(self, idx):
             last = "s"
             continue
         if isinstance(e, (list, tuple)):
-            e = _to_index_tensor(e)
+            e = _host_index(e)
+        if type(e) is np.ndarray:  # NOTE: a list/array index: stays on the host (see _Plan)
+            if e.dtype in _NP_MASK:
+                if e.dtype == np.uint8:
+                    warnings.warn("indexing with dtype torch.uint8 is now deprecated, please use "
+                                  "a dtype torch.bool instead.", UserWarning, stacklevel=3)
+                masks.append((dim, e))
+                spec.extend(["m"] * e.ndim)
+                basic.extend([_FULL] * e.ndim)
+                consumed += e.ndim
+                continue
+            if e.dtype not in _NP_IDX:
+                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+            if e.ndim:
+                spec.append(len(args))
+                args.append(e)
+                basic.append(_FULL)
+                consumed += 1
+                continue
+            e = int(e)
         if isinstance(e, Tensor):
             if _is_mask(e):
                 if e.dtype is D.uint8:
@@ -218,7 +266,24 @@ def _parse(self, idx):
     nonnull = [d for d, s in enumerate(spec) if s is not None]
     p.sizes = tuple(cur_sh[where[k]] for k in range(len(args)))
     p.dims = tuple(nonnull.index(where[k]) for k in range(len(args)))
+    p.host = bool(args) and all(type(a) is np.ndarray for a in args)
+    p.csizes = (None,) * len(args) if p.host else p.sizes
+    p.split = None  # NOTE: split_basic(p.basic, shape), kept on cached list-index templates
+    if len(args) + sum(s is True or s is False for s in p.spec) > 1:
+        _check_broadcast(p)
     return p
+
+
+def _check_broadcast(p):
+    """torch's IndexError when the advanced indices (bool items count as [1] / [0]) do not
+    broadcast together; shapes are listed in index order."""
+    shapes = [((1,) if s else (0,)) if s is True or s is False else tuple(p.args[s].shape)
+              for s in p.spec if s is not None]
+    try:
+        np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise IndexError("shape mismatch: indexing tensors could not be broadcast together "
+                         "with shapes " + ", ".join(str(list(s)) for s in shapes)) from None
 
 
 def _int_index(v):
@@ -237,7 +302,8 @@ def _expand_masks(p, masks, spec):
                 raise IndexError(f"The shape of the mask {list(m.shape)} at index {k} does not "
                                  f"match the shape of the indexed tensor {list(p.shape)} at index "
                                  f"{dim + k}")
-        for k, col in enumerate(nonzero(m, as_tuple=True)):
+        cols = np.nonzero(m) if type(m) is np.ndarray else nonzero(m, as_tuple=True)
+        for k, col in enumerate(cols):
             spec[dim + k] = len(p.args)
             p.args.append(col)
 
@@ -254,22 +320,112 @@ def _adv_tuple(spec, idx):
     return tuple(full)
 
 
+def _oob_first(idx, sizes):
+    """_oob_check's flags, with only the index torch's kernel reports flagged: it walks the
+    elements of the broadcast indices in order and checks each element's indices in turn, so
+    x[[0, 9], [7, 0]] on a (3, 4) tensor names 7 (dimension 1), not 9."""
+    if len(idx) < 2 or any(n is None for n in sizes):
+        return _oob_check(idx, sizes)
+    shape = jnp.broadcast_shapes(*(i.shape for i in idx))
+    flat = [jnp.broadcast_to(i, shape).reshape(-1).astype(jnp.int64) for i in idx]
+    if not flat[0].size:
+        return jnp.zeros((len(idx), 2), jnp.int64)
+    bad = jnp.stack([(f >= n) | (f < -n) for f, n in zip(flat, sizes)])
+    col = jnp.argmax(bad.any(0))
+    k = jnp.argmax(bad[:, col])
+    hit = bad.any()
+    return jnp.stack([jnp.stack([(hit & (k == j)).astype(jnp.int64), f[col]])
+                      for j, f in enumerate(flat)])
+
+
+def _host_oob(p):
+    """torch's IndexError for an out-of-range host index (same order as _oob_first)."""
+    args, sizes = p.args, p.sizes
+    for a, n in zip(args, sizes):
+        if a.size == 0:
+            continue
+        if a.size <= 64:  # NOTE: Python's min/max beat two NumPy reductions on short lists
+            f = a.reshape(-1).tolist()
+            if min(f) < -n or max(f) >= n:
+                break
+        elif a.max() >= n or a.min() < -n:
+            break
+    else:
+        return
+    shape = np.broadcast_shapes(*(a.shape for a in args))
+    flat = [np.broadcast_to(a, shape).reshape(-1) for a in args]
+    bad = np.stack([(f >= n) | (f < -n) for f, n in zip(flat, sizes)])
+    col = int(bad.any(0).argmax())
+    k = int(bad[:, col].argmax())
+    raise IndexError(f"index {flat[k][col]} is out of bounds for dimension {p.dims[k]} with "
+                     f"size {sizes[k]}")
+
+
 def _index_fn(struct, spec, sizes, n, x, *rest):
     """x[basic][advanced]: the basic part's starts are the runtime ints after the n index
     tensors (split_basic), so x[idx, i] for every i shares one compiled program."""
     idx, starts = rest[:n], rest[n:]
     v = dyn_basic_fn(struct, x, *starts)
-    return v[_adv_tuple(spec, idx)], _oob_check(idx, sizes)
+    return v[_adv_tuple(spec, idx)], _oob_first(idx, sizes)
+
+
+def _index_host_fn(struct, spec, n, x, *rest):
+    """_index_fn when every index is a host array (checked on the host): no flags output."""
+    return _index_fn(struct, spec, (None,) * n, n, x, *rest)[0]
 
 
 _INDEX = _reg("index", _index_fn, nout=2, nondiff_outputs=(1,), grad_name="IndexBackward0")
+# NOTE: even an empty (0, 2) flags output costs ~5 us per call; list indices need none.
+_INDEX_HOST = _reg("index_host", _index_host_fn, grad_name="IndexBackward0")
 
 
 _PLANS = {}
 
 
+def _lkey(idx):
+    """(cache key, lists) for an index whose advanced parts are all flat lists of Python ints
+    (x[[3, 0]], x[:, [1, 3]], x[[0, 1], [2, 3]]): each list is keyed by its length only;
+    (None, None) for anything else."""
+    if type(idx) is list:
+        idx = (idx,)
+    out, lists = [], []
+    for e in idx:
+        t = type(e)
+        if t is list:
+            for v in e:
+                if type(v) is not int:
+                    return None, None
+            out.append(("L", len(e)))
+            lists.append(e)
+        elif t is int or e is None or e is Ellipsis:
+            out.append(e)
+        elif t is slice:
+            k = _tkey((e,))
+            if k is None:
+                return None, None
+            out.append(k[0])
+        else:
+            return None, None
+    return (tuple(out) if lists else None), lists
+
+
+def _from_template(tp, lists):
+    """A cached list-index plan with this call's lists (as int64 host arrays) as its args."""
+    try:
+        args = [np.array(v, np.int64) for v in lists]
+    except OverflowError:
+        return None
+    p = _Plan()
+    p.basic, p.shape, p.strides, p.offset, p.op = tp.basic, tp.shape, tp.strides, tp.offset, tp.op
+    p.spec, p.sizes, p.dims, p.csizes, p.host = tp.spec, tp.sizes, tp.dims, tp.csizes, True
+    p.split = tp.split
+    p.args = args
+    return p
+
+
 def _plan(self, idx):
-    """The parsed index, cached when it is basic and hashable (the fast path)."""
+    """The parsed index, cached when it is basic and hashable (the fast path), or when its
+    advanced parts are flat int lists (a template keyed by the lists' lengths)."""
     t = type(idx)
     if t is int:
         key = idx
@@ -277,10 +433,25 @@ def _plan(self, idx):
         key = _tkey(idx)
     elif t is slice:
         key = _tkey((idx,))
+    elif t is list:
+        key = None
     else:
         return _parse(self, idx)
     if key is None:
-        return _parse(self, idx)
+        key, lists = _lkey(idx)
+        if key is None:
+            return _parse(self, idx)
+        ck = (key, self._a.shape, self._st)
+        tp = _PLANS.get(ck)
+        p = None if tp is None else _from_template(tp, lists)
+        if p is None:
+            p = _parse(self, idx)
+            if tp is None and p.host:
+                if len(_PLANS) > 8192:
+                    _PLANS.clear()
+                p.split = split_basic(p.basic, self._a.shape)
+                _PLANS[ck] = p
+        return p
     ck = (key, self._a.shape, self._st)
     p = _PLANS.get(ck)
     if p is None:
@@ -297,14 +468,31 @@ def getitem(self, idx):
     p = _plan(self, idx)
     if not p.spec:
         return basic_view(p.op, self, p.basic, p.strides, p.offset)
-    struct, starts = split_basic(p.basic, self._a.shape)
-    out, check = dispatch(_INDEX, (self,) + tuple(p.args) + starts,
-                          (struct, p.spec, p.sizes, len(p.args)))
+    struct, starts = p.split or split_basic(p.basic, self._a.shape)
+    if p.host:
+        out = dispatch(_INDEX_HOST, (self,) + _adv_args(p) + starts,
+                       (struct, p.spec, len(p.args)))
+        _raise_adv_oob(None, p)
+        return out
+    out, check = dispatch(_INDEX, (self,) + _adv_args(p) + starts,
+                          (struct, p.spec, p.csizes, len(p.args)))
     _raise_adv_oob(check, p)
     return out
 
 
+def _adv_args(p):
+    """The advanced indices as dispatch arguments: a host array rides in a Tensor wrapper whose
+    array is the NumPy array itself; jax.jit takes it as a runtime input (a ~3 us copy in the
+    call, vs ~200 us for a jax.device_put), so every index value shares one program."""
+    return tuple(wrap(a) if type(a) is np.ndarray else a for a in p.args)
+
+
 def _raise_adv_oob(check, p):
+    """torch's IndexError for the first out-of-range advanced index: host indices are checked
+    here, tensors by the flags the compiled op returned in `check`."""
+    if p.host:
+        _host_oob(p)
+        return
     _raise_oob(check, lambda k, v: f"index {v} is out of bounds for dimension {p.dims[k]} with "
                                    f"size {p.sizes[k]}")
 
@@ -363,7 +551,7 @@ def _setitem_fn(basic, spec, sizes, accumulate, strict, x, val, *idx):
         x = x.at[no_none].set(v.reshape(jax.eval_shape(lambda a: a[no_none], x).shape))
     else:
         x = v
-    return x, _oob_check(idx, sizes)
+    return x, _oob_first(idx, sizes)
 
 
 _COPY_SLICES = _reg("copy_slices", _setitem_fn, nout=2, nondiff_outputs=(1,),
@@ -396,7 +584,12 @@ def _index_put_dyn_fn(struct, spec, sizes, n, strict, x, val, *rest):
     """x[basic][advanced] = val with the basic part's starts at runtime (see _index_fn)."""
     idx, starts = rest[:n], rest[n:]
     v = _adv_put(dyn_basic_fn(struct, x, *starts), spec, idx, val, False, strict)
-    return _region_write(struct, x, v, starts), _oob_check(idx, sizes)
+    return _region_write(struct, x, v, starts), _oob_first(idx, sizes)
+
+
+def _index_put_host_fn(struct, spec, n, strict, x, val, *rest):
+    """_index_put_dyn_fn when every index is a host array (checked on the host): no flags."""
+    return _index_put_dyn_fn(struct, spec, (None,) * n, n, strict, x, val, *rest)[0]
 
 
 # NOTE: x[i] = v / x[i:j] = v in a loop: one compiled program for every i (starts are runtime).
@@ -405,6 +598,7 @@ _INDEX_PUT = _reg("index_put", _setitem_fn, nout=2, nondiff_outputs=(1,),
                   grad_name="IndexPutBackward0")
 _INDEX_PUT_DYN = _reg("index_put_dyn", _index_put_dyn_fn, nout=2, nondiff_outputs=(1,),
                       grad_name="IndexPutBackward0")
+_INDEX_PUT_HOST = _reg("index_put_host", _index_put_host_fn, grad_name="IndexPutBackward0")
 
 
 def setitem(self, idx, value):
@@ -420,18 +614,23 @@ def setitem(self, idx, value):
                            "refers to a single memory location. Please clone() the tensor before "
                            "performing the operation.")
     if all(type(e) is not tuple or e[2] in (None, 1) for e in p.basic):
-        struct, starts = split_basic(p.basic, self._a.shape)
+        struct, starts = p.split or split_basic(p.basic, self._a.shape)
         if not p.spec:
             inplace_from(self, dispatch(_SET_BASIC, (self, value) + starts, (struct,)))
             return
-        new, check = dispatch(_INDEX_PUT_DYN, (self, value) + tuple(p.args) + starts,
-                              (struct, p.spec, p.sizes, len(p.args), isinstance(value, Tensor)))
+        if p.host:
+            new, check = dispatch(_INDEX_PUT_HOST, (self, value) + _adv_args(p) + starts,
+                                  (struct, p.spec, len(p.args), isinstance(value, Tensor))), None
+        else:
+            new, check = dispatch(_INDEX_PUT_DYN, (self, value) + _adv_args(p) + starts,
+                                  (struct, p.spec, p.csizes, len(p.args),
+                                   isinstance(value, Tensor)))
         _raise_adv_oob(check, p)
         inplace_from(self, new)
         return
     o = _INDEX_PUT if p.spec else _COPY_SLICES
-    new, check = dispatch(o, (self, value) + tuple(p.args),
-                          (p.basic, p.spec, p.sizes, False, isinstance(value, Tensor)))
+    new, check = dispatch(o, (self, value) + _adv_args(p),
+                          (p.basic, p.spec, p.csizes, False, isinstance(value, Tensor)))
     _raise_adv_oob(check, p)
     inplace_from(self, new)
 
@@ -449,8 +648,8 @@ def index_put(input, indices, values, accumulate=False):
         raise IndexError(f"too many indices for tensor of dimension {input.ndim} (got "
                          f"{len(indices)})")
     p = _parse(input, tuple(indices))
-    new, check = dispatch(_INDEX_PUT, (input, values) + tuple(p.args),
-                          (p.basic, p.spec, p.sizes, bool(accumulate), isinstance(values, Tensor)))
+    new, check = dispatch(_INDEX_PUT, (input, values) + _adv_args(p),
+                          (p.basic, p.spec, p.csizes, bool(accumulate), isinstance(values, Tensor)))
     _raise_adv_oob(check, p)
     return new
 
