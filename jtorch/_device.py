@@ -115,6 +115,24 @@ def to_jax_device(d):
     return devs[idx]
 
 
+# NOTE: jax.Devices that count as accelerators although JAX calls them CPUs. Tests add a second
+# CPU device here (XLA_FLAGS=--xla_force_host_platform_device_count=2) to stand in for a GPU.
+_ACCELERATORS = set()
+
+
+def host_readable(a):
+    """Whether a value check may read array `a` back on the host: concrete and on the CPU.
+    NOTE: torch's GPU kernels check values on the device (a device-side assert) and never read
+    them back; reading a GPU array waits for all queued work (1-2 ms a call on an H200)."""
+    if isinstance(a, jax.core.Tracer):
+        return False
+    try:
+        d = next(iter(a.devices()))
+    except (AttributeError, StopIteration):
+        return False
+    return d.platform == "cpu" and d not in _ACCELERATORS
+
+
 _FROM_JAX = {}
 # NOTE: the index a device without one ('cuda') means; torch.cuda.set_device changes it.
 _CURRENT = {}

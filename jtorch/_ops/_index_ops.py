@@ -10,6 +10,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .. import _device as DEV
 from .. import _dtype as D
 from .._tensor import Tensor
 from ._common import canon_dim, torch_name, unwrap_out
@@ -39,9 +40,10 @@ def _oob_check(idx_arrays, sizes, allow_negative=True):
 
 
 def _raise_oob(check, msg, exc=IndexError):
-    """Raise exc(msg(k, value)) for the first flagged row of a check tensor (eager only)."""
+    """Raise exc(msg(k, value)) for the first flagged row of a check tensor (eager only; on the
+    CPU only: torch's GPU kernels assert on the device, a read-back would wait for the device)."""
     a = check._a
-    if isinstance(a, _Tracer) or a.shape[0] == 0:
+    if a.shape[0] == 0 or not DEV.host_readable(a):
         return
     c = np.asarray(a)
     for k in range(c.shape[0]):

@@ -6,6 +6,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .. import _device as DEV
 from .. import _dtype as D
 from .. import _random as R
 from .._tensor import Tensor, wrap
@@ -59,14 +60,7 @@ def _float_dtype(dtype, fname):
 def _concrete(x):
     """x's array if its values can be read cheaply (a CPU array, not a tracer), else None."""
     a = x._arr() if isinstance(x, Tensor) else x
-    if isinstance(a, jax.core.Tracer):
-        return None
-    try:
-        if next(iter(a.devices())).platform != "cpu":
-            return None
-    except AttributeError:
-        return None
-    return a
+    return a if DEV.host_readable(a) else None
 
 
 def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,

@@ -200,10 +200,12 @@ def one_hot(tensor, num_classes=-1):
     if num_classes == -1:
         if tensor.numel() == 0:
             raise RuntimeError("Can not infer total number of classes from empty tensor.")
-        if a is None:
+        b = tensor._arr()
+        if isinstance(b, jax.core.Tracer):
             raise RuntimeError("jtorch: one_hot(num_classes=-1) needs concrete values; pass "
                                "num_classes when compiling")
-        num_classes = int(np.asarray(a).max()) + 1
+        # NOTE: the output's shape depends on the values: torch reads the max back on a GPU too.
+        num_classes = int(np.asarray(b).max() if a is not None else jnp.max(b)) + 1
     if a is not None and a.size:
         if builtins.bool((a < 0).any()):
             raise RuntimeError("Class values must be non-negative.")

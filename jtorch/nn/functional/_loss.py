@@ -12,6 +12,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
+from ... import _device as DEV
 from ... import _dtype as D
 from ..._ops import _kinks as K
 from ..._ops.registry import dispatch, promote, to_float
@@ -93,8 +94,7 @@ def _kernel_checked(t):
     NOTE: there torch raises a device-side assert, never reads values back; doing so here would
     wait for the device every call. Out-of-range values give a NaN loss instead."""
     a = t._arr() if hasattr(t, "_arr") else t
-    return None if isinstance(a, jax.core.Tracer) or a.device.platform != "cpu" else \
-        np.asarray(a)
+    return np.asarray(a) if DEV.host_readable(a) else None
 
 
 def _weighted(loss, w, reduction, mean_by_weight):

@@ -5,7 +5,7 @@ import numpy as np
 
 from ..._ops.registry import dispatch, promote, to_float
 from ._activation import reg
-from ._loss import _apply_red, _concrete, _red, broadcast_shape
+from ._loss import _apply_red, _kernel_checked, _red, broadcast_shape
 
 __all__ = [
     "hinge_embedding_loss", "margin_ranking_loss", "multilabel_margin_loss",
@@ -155,7 +155,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     if not ok:
         raise RuntimeError(f"inconsistent target size: {list(target.shape)} for input of size: "
                            f"{list(input.shape)}")
-    a = _concrete(target)
+    a = _kernel_checked(target)
     if a is not None and a.size and bool(np.any((a < -1) | (a >= max(input.shape[-1] if nd
                                                                         else 1, 1)))):
         raise RuntimeError("multilabel_margin_loss: target index out of range")
