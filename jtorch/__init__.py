@@ -87,3 +87,4 @@ from . import signal; from ._ops.windows import *  # noqa: E402,E702,F401,F403  
 from ._nn_toplevel import *  # noqa: E402,F401,F403
 from ._settings import *  # noqa: E402,F401,F403  (set_num_threads, set_float32_matmul_precision, determinism, ...)
 from . import backends, random, testing  # noqa: E402,F401
+from . import distributions  # noqa: E402,F401
