@@ -313,3 +313,15 @@ def test_legacy_constructor():
     assert_same(jtorch.Tensor().shape, torch.Tensor().shape)
     assert_same(jtorch.FloatTensor([1, 2]) if hasattr(jtorch, "FloatTensor") else
                 jtorch.Tensor([1, 2]), torch.FloatTensor([1, 2]))
+
+
+def test_type_as_matches_torch():
+    import torch
+    for a, b in (("float32", "float64"), ("int64", "float16"), ("bool", "int32"),
+                 ("float32", "float32")):
+        t = torch.ones(2, 3, dtype=getattr(torch, a), requires_grad=a == "float32")
+        j = jtorch.ones(2, 3, dtype=getattr(jtorch, a), requires_grad=a == "float32")
+        to, jo = t.type_as(torch.zeros(1, dtype=getattr(torch, b))), \
+            j.type_as(jtorch.zeros(1, dtype=getattr(jtorch, b)))
+        assert str(jo.dtype) == str(to.dtype) and jo.shape == to.shape
+        assert jo.requires_grad == to.requires_grad

@@ -102,6 +102,11 @@ def type(self, dtype=None, non_blocking=False, **kwargs):
     return to(self, dtype)
 
 
+def type_as(self, other):
+    """self cast to other's dtype (Tensor.type_as: self.type(other.type()))."""
+    return type(self, type(other))
+
+
 _CLONE = Op("clone", lambda x: x + jnp.zeros((), x.dtype) if x.dtype != jnp.bool_ else x | False,
             grad_name="CloneBackward0")
 OPS["clone"] = _CLONE
@@ -163,6 +168,7 @@ def _bind():
     Tensor.to = to
     Tensor.cuda = cuda
     Tensor.type = type
+    Tensor.type_as = type_as
     Tensor.clone = clone
     Tensor.copy_ = copy_
     Tensor.fill_ = fill_
