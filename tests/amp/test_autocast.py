@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import jtorch
-from _cases import cases
+from ._cases import cases
 from jtorch.amp import _policy, _state
 
 _T_CASES = cases(torch)

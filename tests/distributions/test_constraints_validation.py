@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from _cases import close, jtorch, torch
+from ._cases import close, jtorch, torch
 
 JD, TD = jtorch.distributions, torch.distributions
 NAMES = ["real", "positive", "nonnegative", "unit_interval", "simplex", "boolean",

@@ -1,7 +1,7 @@
 """log_prob, entropy, moments, cdf/icdf, shapes and parameter gradients vs real torch."""
 import pytest
 
-from _cases import CASES, CASE_IDS, build, close, jtorch, torch, value
+from ._cases import CASES, CASE_IDS, build, close, jtorch, torch, value
 
 
 def _pair(case, grad=True):

@@ -1,7 +1,7 @@
 """kl_divergence and register_kl vs real torch."""
 import pytest
 
-from _cases import CASES, build, close, jtorch, torch
+from ._cases import CASES, build, close, jtorch, torch
 
 _BY_ID = {c[0]: c for c in CASES}
 PAIRS = [("normal", "normal_bcast"), ("categorical_probs", "categorical_probs"),

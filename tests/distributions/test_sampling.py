@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from _cases import CASES, CASE_IDS, build, jtorch, to_np, torch
+from ._cases import CASES, CASE_IDS, build, jtorch, to_np, torch
 
 N = 4000
 
