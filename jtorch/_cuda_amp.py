@@ -4,7 +4,7 @@ import functools
 import warnings
 
 from .amp import autocast_mode as _am
-from .amp import grad_scaler as _gs
+from .amp import _deprecated as _dep
 
 __all__ = ["amp_definitely_not_available", "autocast", "custom_bwd", "custom_fwd",
            "GradScaler"]
@@ -16,29 +16,7 @@ def amp_definitely_not_available():
     return not cuda.is_available()
 
 
-class autocast(_am.autocast):
-    """Deprecated: torch.amp.autocast('cuda', ...)."""
-
-    def __init__(self, enabled=True, dtype=None, cache_enabled=True):
-        warnings.warn("`torch.cuda.amp.autocast(args...)` is deprecated. Please use "
-                      "`torch.amp.autocast('cuda', args...)` instead.", FutureWarning,
-                      stacklevel=2)
-        from . import _dtype as D
-        super().__init__("cuda", enabled=enabled, dtype=D.float16 if dtype is None else dtype,
-                         cache_enabled=cache_enabled)
-
-
-class GradScaler(_gs.GradScaler):
-    """Deprecated: torch.amp.GradScaler('cuda', ...)."""
-
-    def __init__(self, init_scale=2.0 ** 16, growth_factor=2.0, backoff_factor=0.5,
-                 growth_interval=2000, enabled=True):
-        warnings.warn("`torch.cuda.amp.GradScaler(args...)` is deprecated. Please use "
-                      "`torch.amp.GradScaler('cuda', args...)` instead.", FutureWarning,
-                      stacklevel=2)
-        super().__init__("cuda", init_scale=init_scale, growth_factor=growth_factor,
-                         backoff_factor=backoff_factor, growth_interval=growth_interval,
-                         enabled=enabled)
+autocast, GradScaler = _dep.aliases("cuda", "float16", "torch.cuda.amp", __name__)
 
 
 def custom_fwd(fwd=None, *, cast_inputs=None):
