@@ -225,6 +225,12 @@ def _builtin_base(cls):
     return Exception
 
 
+def assert_same_error(fn_jt, fn_torch):
+    """Both callables raise torch's exception class with exactly torch's message."""
+    ej, et = assert_same_raise(fn_jt, fn_torch)
+    assert str(ej) == str(et), (str(ej), str(et))
+
+
 def assert_same_raise(fn_jt, fn_torch, match=None, *, contains=()):
     """Both callables raise, and jtorch raises torch's exception class.
 

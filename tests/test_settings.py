@@ -5,6 +5,7 @@ import pytest
 import torch
 
 import jtorch
+from _harness import assert_same_error
 import jtorch._settings as S
 
 
@@ -18,12 +19,6 @@ def _reset():
     S._state["num_threads"] = None
 
 
-def _same_error(jfn, tfn):
-    with pytest.raises(Exception) as want:
-        tfn()
-    with pytest.raises(type(want.value)) as got:
-        jfn()
-    assert str(got.value) == str(want.value)
 
 
 def test_defaults():
@@ -46,8 +41,8 @@ def test_num_threads():
     finally:
         torch.set_num_threads(old)
     for bad in (0, -1, 1.5, "2", True):
-        _same_error(lambda: S.set_num_threads(bad), lambda: torch.set_num_threads(bad))
-        _same_error(lambda: S.set_num_interop_threads(bad),
+        assert_same_error(lambda: S.set_num_threads(bad), lambda: torch.set_num_threads(bad))
+        assert_same_error(lambda: S.set_num_interop_threads(bad),
                     lambda: torch.set_num_interop_threads(bad))
 
 
@@ -79,7 +74,7 @@ def test_matmul_precision_bad_values():
         torch.set_float32_matmul_precision("bogus")
     assert S.get_float32_matmul_precision() == torch.get_float32_matmul_precision() == "medium"
     for bad in (3, None):
-        _same_error(lambda: S.set_float32_matmul_precision(bad),
+        assert_same_error(lambda: S.set_float32_matmul_precision(bad),
                     lambda: torch.set_float32_matmul_precision(bad))
 
 
@@ -104,18 +99,18 @@ def test_deterministic_debug_mode(mode):
 
 @pytest.mark.parametrize("bad", ["bogus", 3, -1, 1.5, None])
 def test_deterministic_debug_mode_errors(bad):
-    _same_error(lambda: S.set_deterministic_debug_mode(bad),
+    assert_same_error(lambda: S.set_deterministic_debug_mode(bad),
                 lambda: torch.set_deterministic_debug_mode(bad))
 
 
 @pytest.mark.parametrize("bad", [1, "x"])
 def test_bool_argument_errors(bad):
-    _same_error(lambda: S.use_deterministic_algorithms(bad),
+    assert_same_error(lambda: S.use_deterministic_algorithms(bad),
                 lambda: torch.use_deterministic_algorithms(bad))
-    _same_error(lambda: S.use_deterministic_algorithms(True, warn_only=bad),
+    assert_same_error(lambda: S.use_deterministic_algorithms(True, warn_only=bad),
                 lambda: torch.use_deterministic_algorithms(True, warn_only=bad))
-    _same_error(lambda: S.set_warn_always(bad), lambda: torch.set_warn_always(bad))
-    _same_error(lambda: S.set_flush_denormal(bad), lambda: torch.set_flush_denormal(bad))
+    assert_same_error(lambda: S.set_warn_always(bad), lambda: torch.set_warn_always(bad))
+    assert_same_error(lambda: S.set_flush_denormal(bad), lambda: torch.set_flush_denormal(bad))
 
 
 def test_warn_always_and_flush_denormal():

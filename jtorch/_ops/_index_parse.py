@@ -109,6 +109,17 @@ def _insert_dim(cur_sh, cur_st, dim):
     cur_st.insert(dim, ns)
 
 
+def _push_mask(m, is_uint8, dim, masks, spec, basic):
+    """Record mask `m` (a bool/uint8 Tensor or host array) at `dim`; the dims it consumes."""
+    if is_uint8:
+        warnings.warn("indexing with dtype torch.uint8 is now deprecated, please use a dtype "
+                      "torch.bool instead.", UserWarning, stacklevel=4)
+    masks.append((dim, m))
+    spec.extend(["m"] * m.ndim)
+    basic.extend([_FULL] * m.ndim)
+    return m.ndim
+
+
 def _parse(self, idx):
     """torch's applySlicing: basic items become a static index + layout, tensors the advanced part.
 
@@ -174,13 +185,7 @@ def _parse(self, idx):
             e = _host_index(e)
         if type(e) is np.ndarray:  # NOTE: a list/array index: stays on the host (see _Plan)
             if e.dtype in _NP_MASK:
-                if e.dtype == np.uint8:
-                    warnings.warn("indexing with dtype torch.uint8 is now deprecated, please use "
-                                  "a dtype torch.bool instead.", UserWarning, stacklevel=3)
-                masks.append((dim, e))
-                spec.extend(["m"] * e.ndim)
-                basic.extend([_FULL] * e.ndim)
-                consumed += e.ndim
+                consumed += _push_mask(e, e.dtype == np.uint8, dim, masks, spec, basic)
                 continue
             if e.dtype not in _NP_IDX:
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
@@ -193,13 +198,7 @@ def _parse(self, idx):
             e = int(e)
         if isinstance(e, Tensor):
             if _is_mask(e):
-                if e.dtype is D.uint8:
-                    warnings.warn("indexing with dtype torch.uint8 is now deprecated, please use "
-                                  "a dtype torch.bool instead.", UserWarning, stacklevel=3)
-                masks.append((dim, e))
-                spec.extend(["m"] * e.ndim)
-                basic.extend([_FULL] * e.ndim)
-                consumed += e.ndim
+                consumed += _push_mask(e, e.dtype is D.uint8, dim, masks, spec, basic)
                 continue
             if e.dtype not in (D.int64, D.int32):
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")

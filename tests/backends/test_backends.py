@@ -5,18 +5,13 @@ import pytest
 import torch
 
 import jtorch
+from _harness import assert_same_error
 import jtorch.backends as jb
 
 tb = torch.backends
 NO_GPU = not jtorch.cuda.is_available()
 
 
-def _raises_same(jfn, tfn):
-    with pytest.raises(Exception) as want:
-        tfn()
-    with pytest.raises(type(want.value)) as got:
-        jfn()
-    assert str(got.value) == str(want.value)
 
 
 @pytest.mark.skipif(not NO_GPU, reason="torch oracle is a CPU build")
@@ -59,7 +54,7 @@ def test_assign_and_read_back(mod, name):
                 setattr(jm, name, v)
                 setattr(tm, name, v)
                 assert getattr(jm, name) == getattr(tm, name) == v
-            _raises_same(lambda: setattr(jm, name, 1), lambda: setattr(tm, name, 1))
+            assert_same_error(lambda: setattr(jm, name, 1), lambda: setattr(tm, name, 1))
         finally:
             setattr(jm, name, old_j)
             setattr(tm, name, old_t)
@@ -99,11 +94,11 @@ def test_matmul_flags():
         for n in ("allow_fp16_reduced_precision_reduction",
                   "allow_fp16_reduced_precision_reduction_split_k"):
             assert getattr(jm, n) == getattr(tm, n) is False
-        _raises_same(lambda: setattr(jm, "allow_tf32", 1), lambda: setattr(tm, "allow_tf32", 1))
-        _raises_same(lambda: setattr(jm, "foo", 1), lambda: setattr(tm, "foo", 1))
-        _raises_same(lambda: setattr(jm, "allow_bf16_reduced_precision_reduction", 1),
+        assert_same_error(lambda: setattr(jm, "allow_tf32", 1), lambda: setattr(tm, "allow_tf32", 1))
+        assert_same_error(lambda: setattr(jm, "foo", 1), lambda: setattr(tm, "foo", 1))
+        assert_same_error(lambda: setattr(jm, "allow_bf16_reduced_precision_reduction", 1),
                      lambda: setattr(tm, "allow_bf16_reduced_precision_reduction", 1))
-        _raises_same(lambda: setattr(jm, "allow_bf16_reduced_precision_reduction", ()),
+        assert_same_error(lambda: setattr(jm, "allow_bf16_reduced_precision_reduction", ()),
                      lambda: setattr(tm, "allow_bf16_reduced_precision_reduction", ()))
     finally:
         for m in (jm, tm):
@@ -138,14 +133,14 @@ def test_sdp_switches_and_kernel_context():
 
 
 def test_preferred_linalg_library_errors():
-    _raises_same(lambda: jb.cuda.preferred_linalg_library("x"),
+    assert_same_error(lambda: jb.cuda.preferred_linalg_library("x"),
                  lambda: tb.cuda.preferred_linalg_library("x"))
-    _raises_same(lambda: jb.cuda.preferred_linalg_library(3),
+    assert_same_error(lambda: jb.cuda.preferred_linalg_library(3),
                  lambda: tb.cuda.preferred_linalg_library(3))
-    _raises_same(lambda: jb.cuda.preferred_linalg_library("magma"),
+    assert_same_error(lambda: jb.cuda.preferred_linalg_library("magma"),
                  lambda: tb.cuda.preferred_linalg_library("magma"))
     if NO_GPU:
-        _raises_same(lambda: jb.cuda.preferred_linalg_library("cusolver"),
+        assert_same_error(lambda: jb.cuda.preferred_linalg_library("cusolver"),
                      lambda: tb.cuda.preferred_linalg_library("cusolver"))
     assert str(jb.cuda.preferred_linalg_library("default")) == "_LinalgBackend.Default"
 
@@ -158,4 +153,4 @@ def test_opt_einsum_flags():
     def bad(lib):
         with lib.opt_einsum.flags(strategy="bogus"):
             pass
-    _raises_same(lambda: bad(jb), lambda: bad(tb))
+    assert_same_error(lambda: bad(jb), lambda: bad(tb))
