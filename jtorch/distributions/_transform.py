@@ -9,6 +9,12 @@ from .utils import _sum_rightmost, lazy_property
 __all__ = ["ComposeTransform", "IndependentTransform", "Transform", "identity_transform"]
 
 
+def _clipped_sigmoid(x):
+    """sigmoid(x) clamped into [tiny, 1 - eps] (so log and log1p(-y) stay finite)."""
+    finfo = torch.finfo(x.dtype)
+    return torch.clamp(torch.sigmoid(x), min=finfo.tiny, max=1.0 - finfo.eps)
+
+
 class Transform:
     """Abstract invertible transformation with a computable log |det Jacobian|."""
 

@@ -269,4 +269,6 @@ def _kl_independent_independent(p, q):
     return _sum_rightmost(result, p.reinterpreted_batch_ndims)
 
 
-from . import _kl_cross  # noqa: E402,F401  (registers the cross-family pairs)
+# NOTE: imported last (they use register_kl and the helpers above); importing registers their pairs.
+from . import _kl_cross, _kl_discrete, _kl_more  # noqa: E402
+_PAIR_MODULES = (_kl_cross, _kl_discrete, _kl_more)

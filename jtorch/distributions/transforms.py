@@ -5,11 +5,19 @@ import numbers
 import jtorch as torch
 from jtorch.nn.functional import softplus
 from . import constraints
-from ._transform import ComposeTransform, IndependentTransform, Transform, identity_transform
+from ._transform import (ComposeTransform, IndependentTransform, Transform, _clipped_sigmoid,
+                         identity_transform)
+from ._transforms_more import (AbsTransform, CatTransform, CorrCholeskyTransform,
+                               CumulativeDistributionTransform, LowerCholeskyTransform,
+                               PositiveDefiniteTransform, ReshapeTransform, SoftplusTransform,
+                               StackTransform, StickBreakingTransform)
 from .utils import broadcast_all, lazy_property
 
-__all__ = ["AffineTransform", "ComposeTransform", "ExpTransform", "IndependentTransform",
-           "PowerTransform", "SigmoidTransform", "SoftmaxTransform", "TanhTransform",
+__all__ = ["AbsTransform", "AffineTransform", "CatTransform", "ComposeTransform",
+           "CorrCholeskyTransform", "CumulativeDistributionTransform", "ExpTransform",
+           "IndependentTransform", "LowerCholeskyTransform", "PositiveDefiniteTransform",
+           "PowerTransform", "ReshapeTransform", "SigmoidTransform", "SoftplusTransform",
+           "SoftmaxTransform", "StackTransform", "StickBreakingTransform", "TanhTransform",
            "Transform", "identity_transform"]
 
 
@@ -73,11 +81,6 @@ class PowerTransform(Transform):
 
     def inverse_shape(self, shape):
         return torch.broadcast_shapes(shape, getattr(self.exponent, "shape", ()))
-
-
-def _clipped_sigmoid(x):
-    finfo = torch.finfo(x.dtype)
-    return torch.clamp(torch.sigmoid(x), min=finfo.tiny, max=1.0 - finfo.eps)
 
 
 class SigmoidTransform(Transform):
