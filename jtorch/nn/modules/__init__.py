@@ -18,3 +18,4 @@ from .pixelshuffle import *  # noqa: F401,F403
 from .upsampling import *  # noqa: F401,F403
 from .distance import *  # noqa: F401,F403
 from .channelshuffle import *  # noqa: F401,F403
+from .adaptive import *  # noqa: F401,F403
