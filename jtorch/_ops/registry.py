@@ -188,8 +188,48 @@ def to_float(x):
 # ---- dispatch ---------------------------------------------------------------------------
 
 # NOTE: autocast's casting hook (op, args) -> args, installed by jtorch/amp while an autocast
-# region is enabled in some thread; None otherwise (one global test per op on the hot path).
+# region is enabled in some thread; None otherwise.
 AUTOCAST = None
+# NOTE: the profiler's per-op recorder (op, args, run) -> result, where run(args) dispatches;
+# installed by jtorch.profiler while a profiler is recording, None otherwise.
+PROFILE = None
+# NOTE: non-None exactly while AUTOCAST or PROFILE is: the one global test per op on the hot
+# path. Only set through set_autocast / set_profile.
+INTERCEPT = None
+
+
+def set_autocast(hook):
+    """Install (or, with None, remove) autocast's casting hook."""
+    global AUTOCAST
+    AUTOCAST = hook
+    _refresh_intercept()
+
+
+def set_profile(hook):
+    """Install (or, with None, remove) the profiler's per-op recorder."""
+    global PROFILE
+    PROFILE = hook
+    _refresh_intercept()
+
+
+def _refresh_intercept():
+    global INTERCEPT
+    INTERCEPT = _intercept if (AUTOCAST is not None or PROFILE is not None) else None
+
+
+def _intercept(o, args, statics):
+    """dispatch's slow path while autocast or the profiler is active."""
+    prof = PROFILE
+    if prof is None:
+        ac = AUTOCAST
+        return dispatch(o, args if ac is None else ac(o, args), statics, True)
+
+    def run(args):
+        # NOTE: autocast's casts run inside the op's profiler range, as in torch (the
+        # RecordFunction of an op opens before its autocast dispatch key casts the inputs).
+        ac = AUTOCAST
+        return dispatch(o, args if ac is None else ac(o, args), statics, True)
+    return prof(o, args, run)
 
 
 def autocast_args(o, args):
@@ -198,10 +238,11 @@ def autocast_args(o, args):
     return args if AUTOCAST is None else AUTOCAST(o, args)
 
 
-def dispatch(o, args, statics=()):
-    """Run op `o` eagerly on Tensors/numbers `args`; wrap results; record a tape node."""
-    if AUTOCAST is not None:
-        args = AUTOCAST(o, args)
+def dispatch(o, args, statics=(), _direct=False):
+    """Run op `o` eagerly on Tensors/numbers `args`; wrap results; record a tape node.
+    `_direct` (internal) skips the autocast/profiler interception (already applied)."""
+    if INTERCEPT is not None and not _direct:
+        return INTERCEPT(o, args, statics)
     f = o.cache.get(statics)
     if f is None:
         f = o.compiled(statics)

@@ -2,8 +2,9 @@
 
 Per thread and device type: enabled, dtype; plus the weight-cast cache, its on/off flag and the
 nesting depth of autocast regions. While any thread has autocast enabled for some device type,
-`registry.AUTOCAST` holds the casting hook (jtorch/amp/_policy.py); otherwise it is None, so the
-eager dispatch path pays one global read and one `is not None` test.
+`registry.AUTOCAST` holds the casting hook (jtorch/amp/_policy.py, installed through
+`registry.set_autocast`); otherwise it is None, so the eager dispatch path pays one global read and
+one `is not None` test (of `registry.INTERCEPT`).
 """
 import threading
 import warnings
@@ -46,7 +47,7 @@ _LOCK = threading.Lock()
 
 def _refresh():
     from . import _policy
-    _reg.AUTOCAST = _policy.hook if _ACTIVE else None
+    _reg.set_autocast(_policy.hook if _ACTIVE else None)
 
 
 def _device_type(device_type):

@@ -1,0 +1,1 @@
+"""torch.utils.benchmark.utils: the implementation modules (common, timer, compare)."""

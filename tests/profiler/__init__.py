@@ -1,0 +1,1 @@
+"""Tests for jtorch.profiler and jtorch.autograd.profiler."""
