@@ -1,13 +1,15 @@
 """torch.autograd: the tape, backward(), grad(), grad modes."""
+import threading
 import weakref
 
 from .._ops.registry import hooks
 from .._tensor import Tensor
-from . import graph
+from . import grad_mode, graph
 from .engine import run_backward
 from .grad_mode import (enable_grad, inference_mode, is_grad_enabled,  # noqa: F401
                         is_inference_mode_enabled, no_grad, set_grad_enabled)
 from .graph import edge_of, rebase, record, regen_view
+from . import profiler  # noqa: E402,F401  (torch.autograd.profiler)
 
 __all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
            "is_grad_enabled", "is_inference_mode_enabled", "graph"]
@@ -89,6 +91,9 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
         for t, g in zip(inputs, res):
             if g is not None:
                 t._grad = g if t._grad is None else t._grad + g
+                acc = t.__dict__.get("_accumulate") if t.grad_fn is None else None
+                if acc is not None and acc._post_acc:
+                    graph.run_post_accumulate_hooks(acc._post_acc, t)
         return
     run_backward(tensors, grads, retain_graph, create_graph)
 
@@ -136,6 +141,24 @@ def _register_hook(self, hook):
     return graph._Handle(lst, hook)
 
 
+def _register_post_accumulate_grad_hook(self, hook):
+    """Register hook(tensor), run after this leaf's .grad is accumulated during backward."""
+    from collections import OrderedDict
+
+    from ..utils.hooks import RemovableHandle
+    if not self._rg:
+        raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+    if self.grad_fn is not None:
+        raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+    d = self.__dict__.get("_post_accumulate_grad_hooks")
+    if d is None:
+        d = self.__dict__["_post_accumulate_grad_hooks"] = OrderedDict()
+    edge_of(self)[0]._post_acc = d  # NOTE: the engine finds the hooks on the leaf's sink node
+    handle = RemovableHandle(d)
+    d[handle.id] = hook
+    return handle
+
+
 def _retain_grad(self):
     """Populate .grad for this non-leaf tensor during backward."""
     if not self._rg:
@@ -149,8 +172,55 @@ def _retain_grad(self):
 Tensor.backward = _tensor_backward
 Tensor.register_hook = _register_hook
 Tensor.retain_grad = _retain_grad
+Tensor.register_post_accumulate_grad_hook = _register_post_accumulate_grad_hook
 
 from . import function, functional  # noqa: E402,F401
 from .function import Function, once_differentiable  # noqa: E402,F401
 
 __all__ += ["Function", "once_differentiable", "function", "functional"]
+
+from .anomaly_mode import detect_anomaly, set_detect_anomaly  # noqa: E402,F401
+from .gradcheck import gradcheck, gradgradcheck  # noqa: E402,F401
+from .variable import Variable  # noqa: E402,F401
+
+__all__ += ["Variable", "detect_anomaly", "set_detect_anomaly", "gradcheck", "gradgradcheck",
+            "variable", "set_multithreading_enabled"]
+
+
+def variable(*args, **kwargs):
+    """Removed legacy constructor: raises, as torch.autograd.variable(...) does."""
+    # NOTE: as in torch, this function shadows the torch.autograd.variable module as an
+    # attribute; `import torch.autograd.variable` still finds the module.
+    raise RuntimeError("torch.autograd.variable(...) is deprecated, use torch.tensor(...) instead")
+
+
+class _Multithreading(threading.local):
+    enabled = True
+
+
+_MT = _Multithreading()
+
+
+def is_multithreading_enabled():
+    """Whether multithreaded backward is enabled in this thread (torch's default: True)."""
+    return _MT.enabled
+
+
+class set_multithreading_enabled(grad_mode._DecoratorContextManager):
+    """Enable or disable multithreaded backward, as a function or a context manager."""
+
+    # NOTE: jtorch's engine always runs backward on the calling thread (what torch does with
+    # mode=False); the flag is kept, thread-local, so code that sets and reads it behaves.
+    def __init__(self, mode):
+        self.prev = _MT.enabled
+        _MT.enabled = bool(mode)
+        self.mode = mode
+
+    def __enter__(self):
+        pass
+
+    def __exit__(self, *exc):
+        _MT.enabled = self.prev
+
+    def clone(self):
+        return self.__class__(self.mode)

@@ -116,9 +116,13 @@ def version_error(t, expected, out):
         fn = t.grad_fn
         where = f", which is output {t._out_idx} of {_short(fn.name())}," if fn is not None \
             else ""
+    from . import anomaly_mode
+    hint = ("the backtrace further above shows the operation that failed to compute its gradient. "
+            "The variable in question was changed in there or anywhere later. Good luck!"
+            if anomaly_mode._ENABLED else
+            "enable anomaly detection to find the operation that failed to compute its gradient, "
+            "with torch.autograd.set_detect_anomaly(True, check_nan=False).")
     return RuntimeError(
         f"one of the variables needed for gradient computation has been modified by an inplace "
         f"operation: [torch.{torch_name(t.dtype)}Tensor {list(t.shape)}]{where} is at version "
-        f"{t._version}; expected version {expected} instead. Hint: enable anomaly detection to "
-        f"find the operation that failed to compute its gradient, with "
-        f"torch.autograd.set_detect_anomaly(True, check_nan=False).")
+        f"{t._version}; expected version {expected} instead. Hint: {hint}")

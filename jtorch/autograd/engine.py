@@ -2,9 +2,11 @@
 import jax.numpy as jnp
 
 from .._ops.registry import dispatch, hooks
+from . import anomaly_mode as _am
 from .fused import try_fused_backward
 from ._saved import NOSAVE
-from .graph import AccumulateGrad, Node, check_saved, edge_of, grad_kind, vjp_op
+from .graph import (AccumulateGrad, Node, check_saved, edge_of, grad_kind,
+                    run_post_accumulate_hooks, vjp_op)
 
 __all__ = ["run_backward"]
 
@@ -102,7 +104,10 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
     T = hooks.tensor_cls
     root_edges = [edge_of(t) for t in tensors]
     deps = _topo(root_edges)
-    if not create_graph and inputs is None and accumulate and \
+    # NOTE: anomaly mode needs the per-node walk (to name the node that produced NaN or
+    # failed); with it off, this one module-global read is all it costs.
+    anomaly = _am._ENABLED
+    if not create_graph and inputs is None and accumulate and not anomaly and \
             try_fused_backward(root_edges, [g._arr() for g in grad_tensors], deps, retain_graph,
                                wrap):
         return None
@@ -128,9 +133,14 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
     ready = [n for n, d in deps.items() if d == 0]
     prev_mode = hooks.mode.enabled
     hooks.mode.enabled = bool(create_graph)
+    node = None
+    if anomaly:
+        prev_current = _am._CURRENT
     try:
         while ready:
             node = ready.pop()
+            if anomaly:
+                _am._CURRENT = node
             cts = buf.pop(node, {})
             if want is not None:
                 for idx, g in cts.items():
@@ -146,6 +156,8 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
             grads = _apply(node, cts, create_graph, wrap)
             if node._hooks:
                 grads = _run_post_hooks(node, grads, cts, wrap, create_graph)
+            if anomaly and _am._CHECK_NAN:
+                _am.check_nan(node, grads)
             if not retain_graph:
                 if node.__class__ is Node:
                     _free(node)
@@ -164,8 +176,14 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                 deps[m] -= 1
                 if deps[m] == 0:
                     ready.append(m)
+    except Exception:
+        if anomaly and node is not None:
+            _am.warn_stack(node)
+        raise
     finally:
         hooks.mode.enabled = prev_mode
+        if anomaly:
+            _am._CURRENT = prev_current
     if inputs is not None:
         out = []
         for k, t in enumerate(inputs):
@@ -261,14 +279,21 @@ def _accumulate(acc, g, create_graph, accumulate, wrap, T):
             if r is not None:
                 gt = r
         g = gt
-    if acc._hooks:
-        for h in acc._hooks:
-            h(t)
     if not accumulate:
         return
     if not isinstance(g, T):
         g = wrap(g)
+    if acc._pre_hooks:  # NOTE: torch: hook(grad_outputs) before accumulating; may replace
+        for h in acc._pre_hooks:
+            r = h((g,))
+            if r is not None:
+                g = r[0]
     if t._grad is None:
         t._grad = g if create_graph else g.detach() if g._rg else g
     else:
         t._grad = t._grad + g if create_graph else wrap(t._grad._arr() + g._arr())
+    if acc._post_acc:
+        run_post_accumulate_hooks(acc._post_acc, t)
+    if acc._hooks:  # NOTE: torch: hook(grad_inputs=(), grad_outputs=(grad,)) after accumulating
+        for h in acc._hooks:
+            h((), (g,))

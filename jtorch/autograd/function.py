@@ -10,6 +10,7 @@ import numpy as np
 
 from .._ops._common import torch_name
 from .._ops.registry import Op, dispatch, hooks
+from . import anomaly_mode as _am
 from .graph import Node, edge_of, grad_kind, torch_edges
 
 __all__ = ["Function", "FunctionCtx", "BackwardCFunction", "once_differentiable",
@@ -288,6 +289,8 @@ def _new_ctx(cls, args):
     ctx.non_differentiable = ()
     ctx.materialize_grads = True
     ctx.metadata = {}
+    if _am._ENABLED:  # NOTE: torch stores the forward traceback on every node made in anomaly mode
+        _am.stamp(ctx.metadata)
     ctx.needs_input_grad = tuple(isinstance(a, T) and a._rg for a in args)
     return ctx
 

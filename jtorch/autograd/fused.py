@@ -9,7 +9,7 @@ Functions, no create_graph); otherwise the engine walks node by node.
 import jax
 
 from ._saved import NOSAVE
-from .graph import AccumulateGrad, Node, check_saved, grad_kind, vjp_op
+from .graph import AccumulateGrad, Node, check_saved, grad_kind, run_post_accumulate_hooks, vjp_op
 
 __all__ = ["try_fused_backward"]
 
@@ -74,6 +74,8 @@ def try_fused_backward(root_edges, root_cts, deps, retain_graph, wrap):
         if g is not None:
             t = acc.variable
             t._grad = wrap(g)
+            if acc._post_acc:
+                run_post_accumulate_hooks(acc._post_acc, t)
     if not retain_graph:
         for n in order:
             if n.__class__ is Node and n.op.name not in NOSAVE:

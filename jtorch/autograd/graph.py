@@ -12,7 +12,7 @@ from .._ops.registry import Op, dispatch, hooks
 from ._saved import op_meta, version_error
 
 __all__ = ["Node", "AccumulateGrad", "record", "rebase", "regen_view", "edge_of", "check_saved",
-           "torch_edges"]
+           "torch_edges", "run_post_accumulate_hooks"]
 
 _INEXACT = frozenset("fc")  # NOTE: dtype kinds that carry gradients (floating, complex)
 
@@ -74,7 +74,9 @@ class Node:
 class AccumulateGrad:
     """The sink node of a leaf tensor: accumulates into leaf.grad."""
 
-    __slots__ = ("variable", "_hooks", "_pre_hooks", "__weakref__")
+    # NOTE: _post_acc is the leaf's register_post_accumulate_grad_hook dict (None until one is
+    # registered), kept here so the engine tests one slot per leaf.
+    __slots__ = ("variable", "_hooks", "_pre_hooks", "_post_acc", "__weakref__")
     next_functions = ()
     _edges = ()
 
@@ -82,6 +84,7 @@ class AccumulateGrad:
         self.variable = variable
         self._hooks = None
         self._pre_hooks = None
+        self._post_acc = None
 
     def name(self):
         """'torch::autograd::AccumulateGrad', as torch names it."""
@@ -92,6 +95,13 @@ class AccumulateGrad:
 
     register_hook = Node.register_hook
     register_prehook = Node.register_prehook
+
+
+def run_post_accumulate_hooks(hooks_dict, t):
+    """Call a leaf's post-accumulate-grad hooks with the leaf (its .grad just updated)."""
+    for h in tuple(hooks_dict.values()):
+        if h(t) is not None:
+            raise RuntimeError("Tensor post accumulate grad hooks should return None.")
 
 
 class _Handle:
