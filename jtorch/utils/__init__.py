@@ -1,2 +1,2 @@
 """torch.utils."""
-from . import checkpoint, data, hooks  # noqa: F401
+from . import _pytree, checkpoint, data, hooks  # noqa: F401
