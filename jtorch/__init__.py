@@ -41,9 +41,11 @@ from .autograd import (  # noqa: E402
     no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled,
     is_inference_mode_enabled,
 )
+from .autograd.anomaly_mode import (  # noqa: E402,F401
+    is_anomaly_enabled, is_anomaly_check_nan_enabled, set_anomaly_enabled,
+)
 
 __version__ = "0.1.0"
-strided = "torch.strided"
 
 
 def is_tensor(obj):
@@ -88,3 +90,7 @@ from ._nn_toplevel import *  # noqa: E402,F401,F403
 from ._settings import *  # noqa: E402,F401,F403  (set_num_threads, set_float32_matmul_precision, determinism, ...)
 from . import backends, random, testing  # noqa: E402,F401
 from . import distributions  # noqa: E402,F401
+from . import profiler  # noqa: E402,F401
+from . import hub, multiprocessing, overrides, types  # noqa: E402,F401
+from ._toplevel_extra import *  # noqa: E402,F401,F403  (layouts/memory formats, constants, legacy tensor types, aten aliases, torch.<op>_ in-place fns)
+from . import _tensor_methods_extra  # noqa: E402,F401  (Tensor.new, t_, fill_diagonal_, apply_, memory_format= on contiguous/to/clone, ...)

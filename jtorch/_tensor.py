@@ -10,9 +10,88 @@ from . import _view
 from ._ops.registry import hooks
 from ._size import Size
 
-__all__ = ["Tensor", "wrap"]
+__all__ = ["Tensor", "wrap", "layout", "memory_format", "strided", "sparse_coo", "sparse_csr",
+           "sparse_csc", "sparse_bsr", "sparse_bsc", "jagged", "contiguous_format",
+           "channels_last", "channels_last_3d", "preserve_format", "legacy_contiguous_format"]
 
 _new = object.__new__
+
+
+# ---- torch.layout / torch.memory_format: singletons compared by identity ------------------------
+
+class layout:
+    """torch.layout: how a tensor's elements are stored (jtorch tensors are all torch.strided)."""
+
+    __slots__ = ("_name",)
+
+    def __new__(cls, *args, **kwargs):
+        raise TypeError("cannot create 'torch.layout' instances")
+
+    def __repr__(self):
+        return "torch." + self._name
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def __reduce__(self):
+        return self._name  # NOTE: pickled as a global (jtorch._tensor.<name>): same object back
+
+
+class memory_format:
+    """torch.memory_format: the dim order a dense tensor is laid out in."""
+
+    __slots__ = ("_name",)
+
+    def __new__(cls, *args, **kwargs):
+        raise TypeError("cannot create 'torch.memory_format' instances")
+
+    def __repr__(self):
+        return "torch." + self._name
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def __reduce__(self):
+        return self._name  # NOTE: pickled as a global (jtorch._tensor.<name>): same object back
+
+
+def _singleton(cls, name):
+    obj = object.__new__(cls)
+    obj._name = name
+    return obj
+
+
+strided, sparse_coo, sparse_csr, sparse_csc, sparse_bsr, sparse_bsc, jagged = (
+    _singleton(layout, n) for n in ("strided", "sparse_coo", "sparse_csr", "sparse_csc",
+                                    "sparse_bsr", "sparse_bsc", "jagged"))
+contiguous_format, channels_last, channels_last_3d, preserve_format = (
+    _singleton(memory_format, n) for n in ("contiguous_format", "channels_last",
+                                           "channels_last_3d", "preserve_format"))
+# NOTE: torch.legacy_contiguous_format is the same object as contiguous_format.
+legacy_contiguous_format = contiguous_format
+_MemoryFormat = memory_format
+
+
+def _is_contiguous_as(shape, strides, fmt):
+    """torch's per-format contiguity test (c10 compute_channels_last_contiguous_2d/_3d)."""
+    if fmt is channels_last or fmt is channels_last_3d:
+        order = (1, 3, 2, 0) if fmt is channels_last else (1, 4, 3, 2, 0)
+        if len(shape) != len(order):
+            return False
+        expected = 1
+        for d in order:
+            if shape[d] != 1:
+                if strides[d] != expected:
+                    return False
+                expected *= shape[d]
+        return True
+    return _view.is_contiguous(shape, strides)
 
 
 class Tensor:
@@ -115,7 +194,7 @@ class Tensor:
     is_quantized = False
     is_mkldnn = False
     is_nested = False
-    layout = "torch.strided"
+    layout = strided
 
     def get_device(self):
         """Device index for accelerator tensors, -1 for cpu."""
@@ -155,11 +234,14 @@ class Tensor:
         """Offset into the (emulated) storage, in elements."""
         return self._st[1] if self._base is not None else 0
 
-    def is_contiguous(self, memory_format=None):
-        """Whether torch would consider this tensor contiguous."""
-        if self._base is None:
-            return True
-        return _view.is_contiguous(self._a.shape, self._st[0])
+    def is_contiguous(self, memory_format=contiguous_format):
+        """Whether torch would consider this tensor contiguous in memory_format."""
+        if not isinstance(memory_format, _MemoryFormat):
+            raise TypeError(f"is_contiguous(): argument 'memory_format' must be "
+                            f"torch.memory_format, not {type(memory_format).__name__}")
+        if memory_format is contiguous_format or memory_format is preserve_format:
+            return self._base is None or _view.is_contiguous(self._a.shape, self._st[0])
+        return _is_contiguous_as(self._a.shape, self.stride(), memory_format)
 
     def data_ptr(self):
         """An emulated address: equal for tensors sharing storage and offset."""
@@ -227,9 +309,9 @@ class Tensor:
                 raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of "
                                 f"type {type(value).__name__}")
             if value.shape != self.shape:
-                raise RuntimeError(f"assigned grad has data of a different size")
+                raise RuntimeError("assigned grad has data of a different size")
             if value.dtype != self.dtype:
-                raise RuntimeError(f"assigned grad has data of a different type")
+                raise RuntimeError("assigned grad has data of a different type")
         self._grad = value
 
     @property

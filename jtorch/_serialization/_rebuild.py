@@ -374,7 +374,8 @@ def _unsupported(kind):
 def _get_layout(name):
     """torch.serialization._get_layout: only the strided layout exists in jtorch."""
     if name == "torch.strided":
-        return "torch.strided"
+        from .._tensor import strided
+        return strided
     raise NotImplementedError(f"jtorch.load: layout {name} is not supported")
 
 
