@@ -19,46 +19,37 @@ _new = object.__new__
 
 # ---- torch.layout / torch.memory_format: singletons compared by identity ------------------------
 
-class layout:
+class _Singleton:
+    """A named torch object (torch.strided, torch.channels_last, ...) compared by identity."""
+
+    __slots__ = ("_name",)
+
+    def __new__(cls, *args, **kwargs):
+        raise TypeError(f"cannot create 'torch.{cls.__name__}' instances")
+
+    def __repr__(self):
+        return "torch." + self._name
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def __reduce__(self):
+        return self._name  # NOTE: pickled as a global (jtorch._tensor.<name>): same object back
+
+
+class layout(_Singleton):
     """torch.layout: how a tensor's elements are stored (jtorch tensors are all torch.strided)."""
 
-    __slots__ = ("_name",)
-
-    def __new__(cls, *args, **kwargs):
-        raise TypeError("cannot create 'torch.layout' instances")
-
-    def __repr__(self):
-        return "torch." + self._name
-
-    def __copy__(self):
-        return self
-
-    def __deepcopy__(self, memo):
-        return self
-
-    def __reduce__(self):
-        return self._name  # NOTE: pickled as a global (jtorch._tensor.<name>): same object back
+    __slots__ = ()
 
 
-class memory_format:
+class memory_format(_Singleton):
     """torch.memory_format: the dim order a dense tensor is laid out in."""
 
-    __slots__ = ("_name",)
-
-    def __new__(cls, *args, **kwargs):
-        raise TypeError("cannot create 'torch.memory_format' instances")
-
-    def __repr__(self):
-        return "torch." + self._name
-
-    def __copy__(self):
-        return self
-
-    def __deepcopy__(self, memo):
-        return self
-
-    def __reduce__(self):
-        return self._name  # NOTE: pickled as a global (jtorch._tensor.<name>): same object back
+    __slots__ = ()
 
 
 def _singleton(cls, name):
