@@ -91,6 +91,6 @@ from ._settings import *  # noqa: E402,F401,F403  (set_num_threads, set_float32_
 from . import backends, random, testing  # noqa: E402,F401
 from . import distributions  # noqa: E402,F401
 from . import profiler  # noqa: E402,F401
-from . import hub, multiprocessing, overrides, types  # noqa: E402,F401
+from . import distributed, hub, multiprocessing, overrides, types  # noqa: E402,F401
 from ._toplevel_extra import *  # noqa: E402,F401,F403  (layouts/memory formats, constants, legacy tensor types, aten aliases, torch.<op>_ in-place fns)
 from . import _tensor_methods_extra  # noqa: E402,F401  (Tensor.new, t_, fill_diagonal_, apply_, memory_format= on contiguous/to/clone, ...)

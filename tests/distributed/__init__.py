@@ -1,0 +1,1 @@
+"""Tests for jtorch.distributed and nn.parallel.DistributedDataParallel."""
