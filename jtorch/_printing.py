@@ -11,6 +11,8 @@ import math
 
 import numpy as np
 
+from ._ops import registry as _reg
+
 __all__ = ["set_printoptions", "get_printoptions", "printoptions", "tensor_repr", "tensor_str",
            "size_repr", "PRINT_OPTS"]
 
@@ -350,6 +352,11 @@ def tensor_repr(t, *, tensor_contents=None):
         suffixes.append(f"grad_fn=<{grad_fn_name}>")
     elif getattr(t, "requires_grad", False):
         suffixes.append("requires_grad=True")
+    if _reg.FORWARD_AD is not None:  # NOTE: a dual level with dual tensors is active
+        from .autograd._forward_ad_impl import tangent_of
+        tangent = tangent_of(t)
+        if tangent is not None:
+            suffixes.append(f"tangent={tangent}")
     return _add_suffixes(prefix + tensor_str, suffixes, indent, force_newline=False)
 
 

@@ -193,8 +193,12 @@ AUTOCAST = None
 # NOTE: the profiler's per-op recorder (op, args, run) -> result, where run(args) dispatches;
 # installed by jtorch.profiler while a profiler is recording, None otherwise.
 PROFILE = None
-# NOTE: non-None exactly while AUTOCAST or PROFILE is: the one global test per op on the hot
-# path. Only set through set_autocast / set_profile.
+# NOTE: forward AD's tangent propagator (op, args, statics, run) -> result, where run(o, args,
+# statics) runs the rest of the chain (profiler, autocast, dispatch); installed by
+# autograd.forward_ad only while a dual level is active and a dual tensor exists, None otherwise.
+FORWARD_AD = None
+# NOTE: non-None exactly while AUTOCAST, PROFILE or FORWARD_AD is: the one global test per op on
+# the hot path. Only set through set_autocast / set_profile / set_forward_ad.
 INTERCEPT = None
 
 
@@ -212,13 +216,31 @@ def set_profile(hook):
     _refresh_intercept()
 
 
+def set_forward_ad(hook):
+    """Install (or, with None, remove) forward AD's tangent propagator."""
+    global FORWARD_AD
+    FORWARD_AD = hook
+    _refresh_intercept()
+
+
 def _refresh_intercept():
     global INTERCEPT
-    INTERCEPT = _intercept if (AUTOCAST is not None or PROFILE is not None) else None
+    INTERCEPT = _intercept if (AUTOCAST is not None or PROFILE is not None
+                               or FORWARD_AD is not None) else None
 
 
 def _intercept(o, args, statics):
-    """dispatch's slow path while autocast or the profiler is active."""
+    """dispatch's slow path while autocast, the profiler or forward AD is active."""
+    # NOTE: forward AD is outermost: it runs the op (profiled, autocast) through the rest of
+    # the chain, then its tangents as a separate op that is neither profiled nor cast again.
+    fwd = FORWARD_AD
+    if fwd is not None:
+        return fwd(o, args, statics, _intercept_rest)
+    return _intercept_rest(o, args, statics)
+
+
+def _intercept_rest(o, args, statics):
+    """The profiler and autocast part of the interception chain."""
     prof = PROFILE
     if prof is None:
         ac = AUTOCAST
@@ -240,7 +262,7 @@ def autocast_args(o, args):
 
 def dispatch(o, args, statics=(), _direct=False):
     """Run op `o` eagerly on Tensors/numbers `args`; wrap results; record a tape node.
-    `_direct` (internal) skips the autocast/profiler interception (already applied)."""
+    `_direct` (internal) skips the autocast/profiler/forward-AD interception (already applied)."""
     if INTERCEPT is not None and not _direct:
         return INTERCEPT(o, args, statics)
     f = o.cache.get(statics)

@@ -182,6 +182,7 @@ __all__ += ["Function", "once_differentiable", "function", "functional"]
 from .anomaly_mode import detect_anomaly, set_detect_anomaly  # noqa: E402,F401
 from .gradcheck import gradcheck, gradgradcheck  # noqa: E402,F401
 from .variable import Variable  # noqa: E402,F401
+from . import forward_ad  # noqa: E402,F401  (torch.autograd.forward_ad)
 
 __all__ += ["Variable", "detect_anomaly", "set_detect_anomaly", "gradcheck", "gradgradcheck",
             "variable", "set_multithreading_enabled"]

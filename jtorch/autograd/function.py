@@ -10,6 +10,7 @@ import numpy as np
 
 from .._ops._common import torch_name
 from .._ops.registry import Op, dispatch, hooks
+from . import _forward_ad_impl as _fwad
 from . import anomaly_mode as _am
 from .graph import Node, edge_of, grad_kind, torch_edges
 
@@ -272,7 +273,7 @@ class Function(FunctionCtx, metaclass=FunctionMeta):
 
 def _run_forward(cls, ctx, args, kwargs):
     from .grad_mode import no_grad
-    with no_grad():
+    with no_grad(), _fwad.no_forward_ad():
         if _setup_context_defined(cls):
             out = cls.forward(*args, **kwargs)
             cls.setup_context(ctx, args, out)
@@ -348,6 +349,7 @@ def _apply(cls, args, kwargs):
     ctx._saved = saved
     ctx._saved_versions = tuple(None if t is None else t._version for t in saved)
     del ctx.to_save
+    _fwad.custom_function_jvp(cls, ctx, args, new)
     return tuple(new) if is_tuple else new[0]
 
 
