@@ -24,6 +24,7 @@ from .inverse_gamma import InverseGamma
 from .kl import kl_divergence, register_kl
 from .kumaraswamy import Kumaraswamy
 from .laplace import Laplace
+from .lkj_cholesky import LKJCholesky
 from .log_normal import LogNormal
 from .logistic_normal import LogisticNormal
 from .lowrank_multivariate_normal import LowRankMultivariateNormal
@@ -48,6 +49,7 @@ from .transforms import (AbsTransform, AffineTransform, CatTransform, ComposeTra
 from .uniform import Uniform
 from .von_mises import VonMises
 from .weibull import Weibull
+from .wishart import Wishart
 
 __all__ = [
     "Bernoulli", "Beta", "Binomial", "Categorical", "Dirichlet", "Distribution",
@@ -65,4 +67,5 @@ __all__ = [
     "transform_to", "AbsTransform", "CatTransform", "CorrCholeskyTransform",
     "CumulativeDistributionTransform", "LowerCholeskyTransform", "PositiveDefiniteTransform",
     "ReshapeTransform", "SoftplusTransform", "StackTransform", "StickBreakingTransform",
+    "LKJCholesky", "Wishart",
 ]
