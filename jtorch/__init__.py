@@ -45,7 +45,6 @@ from .autograd.anomaly_mode import (  # noqa: E402,F401
     is_anomaly_enabled, is_anomaly_check_nan_enabled, set_anomaly_enabled,
 )
 
-__version__ = "0.1.0"
 
 
 def is_tensor(obj):
@@ -94,3 +93,5 @@ from . import profiler  # noqa: E402,F401
 from . import distributed, hub, multiprocessing, overrides, types  # noqa: E402,F401
 from ._toplevel_extra import *  # noqa: E402,F401,F403  (layouts/memory formats, constants, legacy tensor types, aten aliases, torch.<op>_ in-place fns)
 from . import _tensor_methods_extra  # noqa: E402,F401  (Tensor.new, t_, fill_diagonal_, apply_, memory_format= on contiguous/to/clone, ...)
+from . import torch_version  # noqa: E402,F401
+from .torch_version import __version__  # noqa: E402,F401  (the torch API version: torch.version)

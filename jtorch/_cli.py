@@ -15,7 +15,9 @@ usage: jtorch run SCRIPT.py [ARGS ...]    run a PyTorch script on jtorch (`impor
 
 
 def version() -> str:
-    """The installed jtorch version (distribution metadata, else ``jtorch.__version__``)."""
+    """The installed jtorch-jax package version (distribution metadata, else 'unknown').
+
+    NOTE: not jtorch.__version__, which is the torch API version jtorch reproduces."""
     try:
         from importlib.metadata import PackageNotFoundError, version as _dist_version
 
@@ -25,9 +27,7 @@ def version() -> str:
             pass
     except ImportError:  # pragma: no cover
         pass
-    import jtorch
-
-    return str(getattr(jtorch, "__version__", "unknown"))
+    return "unknown"
 
 
 def run_script(path: str, args: list[str]) -> None:
