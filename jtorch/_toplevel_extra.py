@@ -15,6 +15,7 @@ from . import _tensor_methods_extra as _M
 from . import _tensor as _T
 from ._ops import creation as _creation, random as _random
 from ._tensor import Tensor, contiguous_format, preserve_format
+from .nn.modules.module import _typename
 
 __all__ = [
     "layout", "memory_format", "strided", "sparse_coo", "sparse_csr", "sparse_csc",
@@ -100,22 +101,7 @@ def get_device(input):
 
 def typename(obj):
     """A string naming obj's type: 'torch.FloatTensor' for tensors (torch.typename)."""
-    if isinstance(obj, Tensor):
-        return obj.type()
-    module = getattr(obj, "__module__", "") or ""
-    if hasattr(obj, "__qualname__"):
-        qualname = obj.__qualname__
-    elif hasattr(obj, "__name__"):
-        qualname = obj.__name__
-    else:
-        module = obj.__class__.__module__ or ""
-        qualname = obj.__class__.__qualname__
-    if module in ("", "builtins"):
-        return qualname
-    # NOTE: jtorch's classes stand for torch's: report torch's module path.
-    if module == "jtorch" or module.startswith("jtorch."):
-        module = "torch" + module[len("jtorch"):]
-    return f"{module}.{qualname}"
+    return _typename(obj)
 
 
 _TENSOR_TYPES = {"FloatTensor": D.float32, "DoubleTensor": D.float64, "HalfTensor": D.float16,

@@ -31,7 +31,7 @@ def _typename(obj):
     else:
         module = obj.__class__.__module__ or ""
         qualname = obj.__class__.__qualname__
-    if module.startswith("jtorch."):
+    if module == "jtorch" or module.startswith("jtorch."):
         module = module[1:]  # NOTE: jtorch mirrors torch's module paths
     if module in ("", "builtins"):
         return qualname

@@ -14,6 +14,12 @@ __all__ = ["hparams"]
 logger = logging.getLogger("torch.utils.tensorboard.summary")
 
 
+# NOTE: torch's order: int/float first, so a bool hparam is logged as a number (as torch does).
+_KINDS = (((int, float), "number_value", "DATA_TYPE_FLOAT64"),
+          (str, "string_value", "DATA_TYPE_STRING"),
+          (bool, "bool_value", "DATA_TYPE_BOOL"))
+
+
 def hparams(hparam_dict=None, metric_dict=None, hparam_domain_discrete=None):
     """Output three `Summary` protocol buffers needed by hparams plugin."""
     from tensorboard.plugins.hparams.api_pb2 import (
@@ -77,70 +83,16 @@ def hparams(hparam_dict=None, metric_dict=None, hparam_domain_discrete=None):
     for k, v in hparam_dict.items():
         if v is None:
             continue
-        if isinstance(v, (int, float)):
-            ssi.hparams[k].number_value = v
-
+        kind = next((kd for kd in _KINDS if isinstance(v, kd[0])), None)
+        if kind is not None:
+            _types, field, dtype = kind
+            setattr(ssi.hparams[k], field, v)
+            domain_discrete = None
             if k in hparam_domain_discrete:
-                domain_discrete: struct_pb2.ListValue | None = struct_pb2.ListValue(
-                    values=[
-                        struct_pb2.Value(number_value=d)
-                        for d in hparam_domain_discrete[k]
-                    ]
-                )
-            else:
-                domain_discrete = None
-
-            hps.append(
-                HParamInfo(
-                    name=k,
-                    type=DataType.Value("DATA_TYPE_FLOAT64"),
-                    domain_discrete=domain_discrete,
-                )
-            )
-            continue
-
-        if isinstance(v, str):
-            ssi.hparams[k].string_value = v
-
-            if k in hparam_domain_discrete:
-                domain_discrete = struct_pb2.ListValue(
-                    values=[
-                        struct_pb2.Value(string_value=d)
-                        for d in hparam_domain_discrete[k]
-                    ]
-                )
-            else:
-                domain_discrete = None
-
-            hps.append(
-                HParamInfo(
-                    name=k,
-                    type=DataType.Value("DATA_TYPE_STRING"),
-                    domain_discrete=domain_discrete,
-                )
-            )
-            continue
-
-        if isinstance(v, bool):
-            ssi.hparams[k].bool_value = v
-
-            if k in hparam_domain_discrete:
-                domain_discrete = struct_pb2.ListValue(
-                    values=[
-                        struct_pb2.Value(bool_value=d)
-                        for d in hparam_domain_discrete[k]
-                    ]
-                )
-            else:
-                domain_discrete = None
-
-            hps.append(
-                HParamInfo(
-                    name=k,
-                    type=DataType.Value("DATA_TYPE_BOOL"),
-                    domain_discrete=domain_discrete,
-                )
-            )
+                domain_discrete = struct_pb2.ListValue(values=[
+                    struct_pb2.Value(**{field: d}) for d in hparam_domain_discrete[k]])
+            hps.append(HParamInfo(name=k, type=DataType.Value(dtype),
+                                  domain_discrete=domain_discrete))
             continue
 
         if isinstance(v, jtorch.Tensor):
