@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .. import _device as DEV
-from .._tensor import Tensor, wrap
+from .._tensor import Tensor, jagged, layout as _Layout, strided, wrap
 
 
 def _jdev(device):
@@ -24,6 +24,28 @@ def place(arr, device=None, requires_grad=False):
     if requires_grad:
         t.requires_grad_(True)
     return t
+
+
+def _arg_type_name(v):
+    """How torch's argument parser names v's type ('str', 'torch.dtype', 'Tensor')."""
+    cls = builtins.type(v)
+    if isinstance(v, Tensor):
+        return "Tensor"
+    return ("torch." if cls.__module__.startswith("jtorch") else "") + cls.__name__
+
+
+def check_layout(layout, fname):
+    """torch's TypeError for a non-layout `layout`; NotImplementedError for a sparse layout,
+    which jtorch (dense tensors only) cannot build."""
+    if layout is None or layout is strided:
+        return
+    if not isinstance(layout, _Layout):
+        raise TypeError(f"{fname}(): argument 'layout' must be torch.layout, not "
+                        f"{_arg_type_name(layout)}")
+    if layout is jagged:
+        return  # NOTE: torch's factories ignore layout=torch.jagged and return strided tensors
+    raise NotImplementedError(f"jtorch: layout torch.{layout._name} is not supported by "
+                              f"{fname}() (dense tensors only)")
 
 
 def parse_size(size, fname="zeros"):
@@ -101,24 +123,28 @@ def _filled(fill, size, dtype, device, requires_grad, layout=None):
 def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False, memory_format=None):
     """A tensor of zeros."""
+    check_layout(layout, "zeros")
     return _filled(0, parse_size(size, "zeros"), dtype, device, requires_grad)
 
 
 def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
          pin_memory=False, memory_format=None):
     """A tensor of ones."""
+    check_layout(layout, "ones")
     return _filled(1, parse_size(size, "ones"), dtype, device, requires_grad)
 
 
 def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False, memory_format=None):
     """An 'uninitialised' tensor (jtorch fills it with zeros)."""
+    check_layout(layout, "empty")
     return _filled(0, parse_size(size, "empty"), dtype, device, requires_grad)
 
 
 def empty_strided(size, stride, *, dtype=None, layout=None, device=None, requires_grad=False,
                   pin_memory=False):
     """An 'uninitialised' tensor; strides are ignored (jtorch tensors are contiguous)."""
+    check_layout(layout, "empty_strided")
     return empty(size, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
@@ -137,6 +163,7 @@ def _fill_dtype(fill_value):
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
          requires_grad=False, pin_memory=False):
     """A tensor filled with fill_value (dtype inferred from it like torch)."""
+    check_layout(layout, "full")
     if not isinstance(size, (tuple, list)):
         raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not "
                         f"{type(size).__name__}")
@@ -156,8 +183,12 @@ def _fill_array(size, v, d):
     return np.full(size, v, dtype=d._np)
 
 
-def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False):
+def scalar_tensor(s, *, dtype=None, layout=None, device=None, requires_grad=False,
+                  pin_memory=False):
     """A 0-d tensor holding s (default float dtype)."""
+    if isinstance(layout, _Layout):
+        layout = None  # NOTE: torch.scalar_tensor ignores a sparse layout (returns strided)
+    check_layout(layout, "scalar_tensor")
     return full((), s, dtype=dtype or D.get_default_dtype(), device=device,
                 requires_grad=requires_grad)
 
@@ -171,6 +202,7 @@ def _like(input, dtype, device):
 def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
                memory_format=None):
     """Zeros with input's shape, dtype and device."""
+    check_layout(layout, "zeros_like")
     s, d, dev = _like(input, dtype, device)
     return zeros(s, dtype=d, device=dev, requires_grad=requires_grad)
 
@@ -178,6 +210,7 @@ def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fal
 def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None):
     """Ones with input's shape, dtype and device."""
+    check_layout(layout, "ones_like")
     s, d, dev = _like(input, dtype, device)
     return ones(s, dtype=d, device=dev, requires_grad=requires_grad)
 
@@ -185,18 +218,21 @@ def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fals
 def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
                memory_format=None):
     """An 'uninitialised' tensor (zeros) like input."""
+    check_layout(layout, "empty_like")
     return zeros_like(input, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None):
     """fill_value with input's shape, dtype and device."""
+    check_layout(layout, "full_like")
     s, d, dev = _like(input, dtype, device)
     return full(s, fill_value, dtype=d, device=dev, requires_grad=requires_grad)
 
 
 def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     """Identity matrix n x m."""
+    check_layout(layout, "eye")
     if n < 0:
         raise RuntimeError(f"n must be greater or equal to 0, got {n}")
     m = n if m is None else m

@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._tensor import Tensor
-from ._creation_fill import _creation_dtype, _fill_array, place
+from ._creation_fill import _creation_dtype, _fill_array, check_layout, place
 
 
 def _num(x):
@@ -17,6 +17,7 @@ def _num(x):
 def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
            requires_grad=False, pin_memory=False):
     """Values from start (inclusive) to end (exclusive) by step."""
+    check_layout(layout, "arange")
     start, end, step = _num(start), _num(end), _num(step)
     if end is None:
         start, end = 0, start
@@ -102,6 +103,7 @@ def _fma64(a, b, c):
 def range(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
           requires_grad=False):
     """Deprecated torch.range: like arange but end-inclusive (default float dtype)."""
+    check_layout(layout, "range")
     warnings.warn("torch.range is deprecated and will be removed in a future release because its "
                   "behavior is inconsistent with Python's range builtin. Instead, use torch.arange, "
                   "which produces values in [start, end).", UserWarning, stacklevel=2)
@@ -173,6 +175,7 @@ def _linspace_values(start, end, steps, d):
 def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None,
              requires_grad=False):
     """`steps` evenly spaced values from start to end (inclusive)."""
+    check_layout(layout, "linspace")
     start, end = _num(start), _num(end)
     _check_steps(steps, "linspace")
     d = _space_dtype(start, end, dtype)
@@ -186,6 +189,7 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
 def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None,
              requires_grad=False):
     """base ** linspace(start, end, steps)."""
+    check_layout(layout, "logspace")
     start, end = _num(start), _num(end)
     _check_steps(steps, "logspace")
     d = _space_dtype(start, end, dtype)

@@ -15,8 +15,8 @@ from .._size import Size
 from .._tensor import Tensor
 from ._creation_data import as_tensor, asarray, from_numpy, frombuffer, tensor
 from ._creation_fill import (
-    _check_fill, _jdev, empty, empty_like, empty_strided, eye, full, full_like, ones, ones_like,
-    parse_size, place, scalar_tensor, zeros, zeros_like,
+    _check_fill, _jdev, check_layout, empty, empty_like, empty_strided, eye, full, full_like,
+    ones, ones_like, parse_size, place, scalar_tensor, zeros, zeros_like,
 )
 from ._creation_ranges import arange, linspace, logspace, range
 
@@ -38,7 +38,8 @@ def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
 
 
 def _new_filled(fn):
-    def method(self, *size, dtype=None, device=None, requires_grad=False, **kw):
+    def method(self, *size, dtype=None, layout=None, device=None, requires_grad=False, **kw):
+        check_layout(layout, "new_" + fn.__name__)
         return fn(parse_size(size), dtype=dtype or self.dtype, device=device or self.device,
                   requires_grad=requires_grad)
     method.__doc__ = f"{fn.__name__} with self's dtype and device by default."
@@ -50,8 +51,10 @@ new_ones = _new_filled(ones)
 new_empty = _new_filled(empty)
 
 
-def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+def new_full(self, size, fill_value, *, dtype=None, layout=None, device=None,
+             requires_grad=False, pin_memory=False):
     """full() with self's dtype and device by default."""
+    check_layout(layout, "new_full")
     return full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device,
                 requires_grad=requires_grad)
 

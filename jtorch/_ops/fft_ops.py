@@ -8,6 +8,7 @@ from ._common import canon_dim, torch_name
 from .registry import dispatch
 from .registry import register as _reg
 from ._common import with_out as _out
+from ._creation_fill import check_layout
 
 __all__ = []
 
@@ -136,11 +137,13 @@ def _freq(n, d, rfft, dtype, device, requires_grad):
 
 def fftfreq(n, d=1.0, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     """Sample frequencies of an n-point fft (torch.fft.fftfreq)."""
+    check_layout(layout, "fft_fftfreq")
     return _out(_freq(n, d, False, dtype, device, requires_grad), out)
 
 
 def rfftfreq(n, d=1.0, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     """Sample frequencies of an n-point rfft (torch.fft.rfftfreq)."""
+    check_layout(layout, "fft_rfftfreq")
     return _out(_freq(n, d, True, dtype, device, requires_grad), out)
 
 

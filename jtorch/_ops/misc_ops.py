@@ -12,6 +12,8 @@ from .registry import dispatch, promote
 from .registry import register as _reg
 from ._common import with_out as _out
 from ._common import exporter
+from .._tensor import jagged
+from ._creation_fill import check_layout
 
 TORCH_NAMES = []
 _torch = exporter(TORCH_NAMES)
@@ -128,15 +130,23 @@ def _tri_indices(lower, row, col, offset, dtype, device):
     return tensor(np.stack([r, c]).astype(np.int64).reshape(2, -1), dtype=dtype, device=device)
 
 
+def _tri_layout(layout, fname):
+    check_layout(layout, fname)
+    if layout is jagged:  # NOTE: unlike the other factories, these reject torch.jagged
+        raise RuntimeError("only support layout=torch.strided, gotJagged")
+
+
 @_torch
 def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
     """2 x N indices of the lower triangle of a row x col matrix (torch.tril_indices)."""
+    _tri_layout(layout, "tril_indices")
     return _tri_indices(True, row, col, offset, dtype, device)
 
 
 @_torch
 def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
     """2 x N indices of the upper triangle of a row x col matrix (torch.triu_indices)."""
+    _tri_layout(layout, "triu_indices")
     return _tri_indices(False, row, col, offset, dtype, device)
 
 

@@ -11,6 +11,7 @@ from .. import _dtype as D
 from .. import _random as R
 from .._tensor import Tensor, wrap
 from ._common import torch_name
+from ._creation_fill import check_layout
 from .creation import _jdev, parse_size
 from .registry import Op, OPS, dispatch
 
@@ -66,6 +67,7 @@ def _concrete(x):
 def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
          requires_grad=False, pin_memory=False):
     """Uniform samples on [0, 1)."""
+    check_layout(layout, "rand")
     return _draw("uniform", parse_size(size, "rand"), _float_dtype(dtype, "check_uniform_bounds"),
                  device, generator, requires_grad)
 
@@ -73,6 +75,7 @@ def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
 def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
           requires_grad=False, pin_memory=False):
     """Standard normal samples."""
+    check_layout(layout, "randn")
     return _draw("normal", parse_size(size, "randn"), _float_dtype(dtype, "normal_kernel_cpu"),
                  device, generator, requires_grad)
 
@@ -80,6 +83,7 @@ def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
 def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None, layout=None,
             device=None, requires_grad=False, pin_memory=False):
     """Uniform integers in [low, high)."""
+    check_layout(layout, "randint")
     if size is None:  # randint(high, size)
         low, high, size = 0, low, high
     if high is None:
@@ -105,6 +109,7 @@ def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None
 def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None,
              requires_grad=False, pin_memory=False):
     """A random permutation of 0..n-1."""
+    check_layout(layout, "randperm")
     if n < 0:
         raise RuntimeError(f"n must be non-negative, got{n}")
     d = D.int64 if dtype is None else D.to_dtype(dtype)
@@ -114,6 +119,7 @@ def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=Non
 def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None):
     """rand with input's shape/dtype/device."""
+    check_layout(layout, "rand_like")
     return rand(tuple(input.shape), dtype=dtype or input.dtype, device=device or input.device,
                 requires_grad=requires_grad)
 
@@ -121,6 +127,7 @@ def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fals
 def randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
                memory_format=None):
     """randn with input's shape/dtype/device."""
+    check_layout(layout, "randn_like")
     return randn(tuple(input.shape), dtype=dtype or input.dtype, device=device or input.device,
                  requires_grad=requires_grad)
 
@@ -128,6 +135,7 @@ def randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fal
 def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=None,
                  requires_grad=False, memory_format=None):
     """randint with input's shape/dtype/device."""
+    check_layout(layout, "randint_like")
     if high is None:
         low, high = 0, low
     return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype,
@@ -149,6 +157,7 @@ OPS["normal"] = _NORMAL
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None,
            device=None, requires_grad=False, pin_memory=False):
     """Normal samples with tensor or float mean/std (torch.normal's overloads)."""
+    check_layout(layout, "normal")
     if size is not None and (isinstance(mean, Tensor) or isinstance(std, Tensor)):
         raise TypeError("normal() received an invalid combination of arguments - got "
                         "(Tensor, Tensor, size=tuple), but expected a float mean and std")

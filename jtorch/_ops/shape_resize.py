@@ -8,6 +8,7 @@ from .. import _view
 from ._shape_views import ints
 from .registry import Op, OPS, dispatch
 from ._common import exporter
+from ._creation_fill import check_layout
 
 TORCH_NAMES = []
 _torch = exporter(TORCH_NAMES)
@@ -92,6 +93,7 @@ def empty_permuted(size, physical_layout, *, dtype=None, layout=None, device=Non
                    requires_grad=False, pin_memory=False):
     """An uninitialised tensor of `size` whose dims lie in memory in the order physical_layout
     (outermost first) (torch.empty_permuted)."""
+    check_layout(layout, "empty_permuted")
     size = ints((size,), "empty_permuted")
     perm = ints((physical_layout,), "empty_permuted", "physical_layout")
     if len(size) != len(perm):
@@ -124,6 +126,7 @@ def new_empty_strided(self, size, stride, *, dtype=None, layout=None, device=Non
                       requires_grad=False, pin_memory=False):
     """An uninitialised tensor of size/stride with self's dtype and device unless given
     (Tensor.new_empty_strided)."""
+    check_layout(layout, "new_empty_strided")
     size = ints((size,), "new_empty_strided")
     stride = ints((stride,), "new_empty_strided", "stride")
     if len(size) != len(stride):

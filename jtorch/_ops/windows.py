@@ -11,6 +11,7 @@ import numpy as np
 from .. import _dtype as D
 from ._common import torch_name
 from .creation import place
+from ._creation_fill import check_layout
 
 __all__ = ["hann_window", "hamming_window", "blackman_window", "bartlett_window",
            "kaiser_window"]
@@ -91,6 +92,7 @@ def _top(name, kind, window_length, periodic, params, dtype, device, requires_gr
 def hann_window(window_length, periodic=True, *, dtype=None, layout=None, device=None,
                 requires_grad=False, pin_memory=False):
     """Hann window (periodic by default)."""
+    check_layout(layout, "hann_window")
     return _top("hann_window", "hamming", window_length, periodic, (0.5, 0.5), dtype, device,
                 requires_grad)
 
@@ -98,6 +100,7 @@ def hann_window(window_length, periodic=True, *, dtype=None, layout=None, device
 def hamming_window(window_length, periodic=True, alpha=0.54, beta=0.46, *, dtype=None,
                    layout=None, device=None, requires_grad=False, pin_memory=False):
     """Hamming window alpha - beta cos(2 pi n / N)."""
+    check_layout(layout, "hamming_window")
     return _top("hamming_window", "hamming", window_length, periodic, (alpha, beta), dtype,
                 device, requires_grad)
 
@@ -105,6 +108,7 @@ def hamming_window(window_length, periodic=True, alpha=0.54, beta=0.46, *, dtype
 def blackman_window(window_length, periodic=True, *, dtype=None, layout=None, device=None,
                     requires_grad=False, pin_memory=False):
     """Blackman window."""
+    check_layout(layout, "blackman_window")
     return _top("blackman_window", "cosine_sum", window_length, periodic, (0.42, 0.5, 0.08),
                 dtype, device, requires_grad)
 
@@ -112,6 +116,7 @@ def blackman_window(window_length, periodic=True, *, dtype=None, layout=None, de
 def bartlett_window(window_length, periodic=True, *, dtype=None, layout=None, device=None,
                     requires_grad=False, pin_memory=False):
     """Bartlett (triangular) window."""
+    check_layout(layout, "bartlett_window")
     return _top("bartlett_window", "bartlett", window_length, periodic, (), dtype, device,
                 requires_grad)
 
@@ -119,5 +124,6 @@ def bartlett_window(window_length, periodic=True, *, dtype=None, layout=None, de
 def kaiser_window(window_length, periodic=True, beta=12.0, *, dtype=None, layout=None,
                   device=None, requires_grad=False, pin_memory=False):
     """Kaiser window with shape parameter beta."""
+    check_layout(layout, "kaiser_window")
     return _top("kaiser_window", "kaiser", window_length, periodic, (beta,), dtype, device,
                 requires_grad)

@@ -4,6 +4,15 @@ import warnings
 __all__ = []
 
 
+def _set_data(t, new):
+    """t.data = new, keeping new's layout (a channels_last result stays channels_last)."""
+    t.data = new
+    if new._base is not None:
+        # NOTE: the data setter makes t a row-major root; like _restride_inplace, t becomes a
+        # view over new's storage instead, so stride() matches torch's set_data.
+        t._a, t._base, t._st, t._seen, t._gv = new._a, new._base, new._st, new._seen, new._gv
+
+
 def _apply(self, fn, recurse=True):
     if recurse:
         for module in self.children():
@@ -18,12 +27,12 @@ def _apply(self, fn, recurse=True):
         # NOTE: torch's set_data path: the Parameter object keeps its identity (optimizers
         # holding it stay valid); only its array changes.
         if param_applied is not param:
-            param.data = param_applied
+            _set_data(param, param_applied)
         if param_grad is not None:
             with no_grad():
                 grad_applied = fn(param_grad)
             if grad_applied is not param_grad:
-                param_grad.data = grad_applied
+                _set_data(param_grad, grad_applied)
     for key, buf in self._buffers.items():
         if buf is not None:
             self._buffers[key] = fn(buf)
@@ -100,11 +109,15 @@ def to_empty(self, *, device, recurse=True):
 
 
 def to(self, *args, **kwargs):
-    """Move and/or cast parameters and buffers: to(device, dtype), to(dtype), to(tensor)."""
+    """Move and/or cast parameters and buffers: to(device, dtype), to(dtype), to(tensor),
+    to(memory_format=...) (4-D / 5-D tensors only)."""
     from ..._ops.convert import _parse_to
     from ... import _dtype as D
+    from ..._memory_format import check_memory_format
     kwargs = dict(kwargs)
-    kwargs.pop("memory_format", None)
+    fmt = kwargs.pop("memory_format", None)
+    if fmt is not None:
+        check_memory_format(fmt, "to")
     device, dtype, _ = _parse_to(args, kwargs)
     if dtype is not None:
         dtype = D.to_dtype(dtype)
@@ -121,9 +134,12 @@ def to(self, *args, **kwargs):
 
     def convert(t):
         d = dtype if (t.is_floating_point() or t.is_complex()) else None
+        # NOTE: torch passes memory_format only for 4-D and 5-D tensors, so channels_last on a
+        # 5-D weight raises torch's rank error, and a 1-D bias is left alone.
+        kw = {"memory_format": fmt} if fmt is not None and t.dim() in (4, 5) else {}
         if d is None:
-            return t.to(device) if device is not None else t
-        return t.to(device, d) if device is not None else t.to(d)
+            return t.to(device, **kw) if device is not None else (t.to(**kw) if kw else t)
+        return t.to(device, d, **kw) if device is not None else t.to(d, **kw)
     return self._apply(convert)
 
 
