@@ -179,13 +179,25 @@ def _fast_gradcheck(func, func_out, inputs, outputs, eps, rtol, atol, check_grad
 
 # ---- the checks that run after the Jacobian comparison -----------------------------------------
 
-def _test_backward_mul_by_grad_output(outputs, inputs, masked):
-    lib = _lib()
+def _diff_inputs(inputs):
+    """The input tensors requiring grad (torch's GradcheckError when there are none)."""
     diff_inputs = list(_iter_tensors(inputs, True))
     if not diff_inputs:
         raise GradcheckError("no Tensors requiring grad found in input")
-    grads = lib.autograd.grad(outputs, diff_inputs, [lib.zeros_like(o) for o in outputs],
-                              allow_unused=True)
+    return diff_inputs
+
+
+def _grads_of_zeros(outputs, diff_inputs):
+    """The gradients of diff_inputs for all-zero output gradients (None where unused)."""
+    lib = _lib()
+    return lib.autograd.grad(outputs, diff_inputs, [lib.zeros_like(o) for o in outputs],
+                             allow_unused=True)
+
+
+def _test_backward_mul_by_grad_output(outputs, inputs, masked):
+    lib = _lib()
+    diff_inputs = _diff_inputs(inputs)
+    grads = _grads_of_zeros(outputs, diff_inputs)
     for gi, di in zip(grads, diff_inputs):
         if gi is None:
             continue
@@ -221,10 +233,7 @@ def _undefined_grad_cls():
 
 
 def _test_undefined_backward_mode(func, outputs, inputs):
-    lib = _lib()
-    diff_inputs = list(_iter_tensors(inputs, True))
-    if not diff_inputs:
-        raise GradcheckError("no Tensors requiring grad found in input")
+    diff_inputs = _diff_inputs(inputs)
 
     def warn_bc_breaking():
         warnings.warn("Backwards compatibility: New undefined gradient support checking feature "
@@ -233,9 +242,8 @@ def _test_undefined_backward_mode(func, outputs, inputs):
                       '"check_undefined_grad=False" to disable the feature', stacklevel=2)
 
     def check(output_to_check):
-        zeros = [lib.zeros_like(o) for o in output_to_check]
         try:
-            grads = lib.autograd.grad(output_to_check, diff_inputs, zeros, allow_unused=True)
+            grads = _grads_of_zeros(output_to_check, diff_inputs)
         except RuntimeError as e:
             warn_bc_breaking()
             raise GradcheckError('Expected backward function to handle undefined output grads. '

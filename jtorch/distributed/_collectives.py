@@ -173,29 +173,47 @@ def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op=Fal
     return _finish(async_op, [output_tensor])
 
 
+def _tensor_and_list(tensor, lst, name):
+    """Check gather's/scatter's tensor and optional list (None or empty: []), returning the list."""
+    _check_single_tensor(tensor, "tensor")
+    if lst:
+        _check_tensor_list(lst, name)
+    else:
+        lst = []
+    _ensure_same_dtype(tensor, lst)
+    return lst
+
+
+def _check_rooted_list(group, peer, group_peer, lst, role, name):
+    """The root's group rank, checking that only the root ('destination'/'source') passes lst."""
+    # NOTE: gather_object's message names ``gather_list`` too (not object_gather_list), as torch's.
+    list_name = f"{name}_list"
+    if peer is None and group_peer is None:
+        peer = 0
+    root = _group_rank(group, peer, group_peer)
+    if root == group.rank():
+        if not lst:
+            raise ValueError(f"Argument ``{list_name}`` must be specified on {role} rank.")
+    elif lst:
+        raise ValueError(f"Argument ``{list_name}`` must NOT be specified on non-{role} ranks.")
+    _check_root(group, root, name)
+    return root
+
+
+def _check_list_size(name, lst, group, kind):
+    """The root's gather/scatter list holds one tensor per rank ('Output'/'Input' list)."""
+    if len(lst) != group.size():
+        raise RuntimeError(f"ProcessGroupGloo::{name}: Incorrect {kind.lower()} list size "
+                           f"{len(lst)}. {kind} list size should be {group.size()}, "
+                           f"same as size of the process group.")
+
+
 def gather(tensor, gather_list=None, dst=None, group=None, async_op=False, group_dst=None):
     """Gather tensor from every rank into gather_list on rank dst."""
-    _check_single_tensor(tensor, "tensor")
-    if gather_list:
-        _check_tensor_list(gather_list, "gather_list")
-    else:
-        gather_list = []
-    _ensure_same_dtype(tensor, gather_list)
+    gather_list = _tensor_and_list(tensor, gather_list, "gather_list")
     group = _group_or_default(group)
-    if dst is None and group_dst is None:
-        dst = 0
-    root = _group_rank(group, dst, group_dst)
-    if root == group.rank():
-        if not gather_list:
-            raise ValueError("Argument ``gather_list`` must be specified on destination rank.")
-    elif gather_list:
-        raise ValueError("Argument ``gather_list`` must NOT be specified on non-destination "
-                         "ranks.")
-    _check_root(group, root, "gather")
-    if len(gather_list) != group.size():
-        raise RuntimeError(f"ProcessGroupGloo::gather: Incorrect output list size "
-                           f"{len(gather_list)}. Output list size should be {group.size()}, "
-                           f"same as size of the process group.")
+    _check_rooted_list(group, dst, group_dst, gather_list, "destination", "gather")
+    _check_list_size("gather", gather_list, group, "Output")
     _check_sizes("gather", tensor, gather_list[0])
     gather_list[0].copy_(tensor)
     return _finish(async_op, [gather_list])
@@ -203,26 +221,10 @@ def gather(tensor, gather_list=None, dst=None, group=None, async_op=False, group
 
 def scatter(tensor, scatter_list=None, src=None, group=None, async_op=False, group_src=None):
     """Scatter scatter_list from rank src: this rank receives its entry into tensor."""
-    _check_single_tensor(tensor, "tensor")
-    if scatter_list:
-        _check_tensor_list(scatter_list, "scatter_list")
-    else:
-        scatter_list = []
-    _ensure_same_dtype(tensor, scatter_list)
+    scatter_list = _tensor_and_list(tensor, scatter_list, "scatter_list")
     group = _group_or_default(group)
-    if src is None and group_src is None:
-        src = 0
-    root = _group_rank(group, src, group_src)
-    if root == group.rank():
-        if not scatter_list:
-            raise ValueError("Argument ``scatter_list`` must be specified on source rank.")
-    elif scatter_list:
-        raise ValueError("Argument ``scatter_list`` must NOT be specified on non-source ranks.")
-    _check_root(group, root, "scatter")
-    if len(scatter_list) != group.size():
-        raise RuntimeError(f"ProcessGroupGloo::scatter: Incorrect input list size "
-                           f"{len(scatter_list)}. Input list size should be {group.size()}, "
-                           f"same as size of the process group.")
+    _check_rooted_list(group, src, group_src, scatter_list, "source", "scatter")
+    _check_list_size("scatter", scatter_list, group, "Input")
     _check_sizes("scatter", tensor, scatter_list[0])
     tensor.copy_(scatter_list[0])
     return _finish(async_op, [tensor])

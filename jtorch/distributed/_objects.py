@@ -2,7 +2,8 @@
 import io
 import pickle
 
-from ._collectives import _check_root, _group_rank, _not_member
+from ._collectives import (_check_list_size, _check_root, _check_rooted_list, _group_rank,
+                           _not_member)
 from ._world import _group_or_default
 
 __all__ = ["all_gather_object", "broadcast_object_list", "gather_object", "scatter_object_list"]
@@ -44,16 +45,7 @@ def gather_object(obj, object_gather_list=None, dst=None, group=None, group_dst=
     if _not_member(group):
         return None
     group = _group_or_default(group)
-    if dst is None and group_dst is None:
-        dst = 0
-    root = _group_rank(group, dst, group_dst)
-    if root == group.rank():
-        if not object_gather_list:
-            raise ValueError("Argument ``gather_list`` must be specified on destination rank.")
-    elif object_gather_list:
-        raise ValueError("Argument ``gather_list`` must NOT be specified on non-destination "
-                         "ranks.")
-    _check_root(group, root, "gather")
+    _check_rooted_list(group, dst, group_dst, object_gather_list, "destination", "gather")
     object_gather_list[0] = _roundtrip(obj)
     return None
 
@@ -77,9 +69,6 @@ def scatter_object_list(scatter_object_output_list, scatter_object_input_list=No
             raise ValueError("not enough values to unpack (expected 2, got 0)")
     _check_root(group, root, "broadcast")
     inputs = [_roundtrip(obj) for obj in scatter_object_input_list]
-    if len(inputs) != group.size():
-        raise RuntimeError(f"ProcessGroupGloo::scatter: Incorrect input list size {len(inputs)}. "
-                           f"Input list size should be {group.size()}, same as size of the "
-                           f"process group.")
+    _check_list_size("scatter", inputs, group, "Input")
     scatter_object_output_list[0] = inputs[0]
     return None

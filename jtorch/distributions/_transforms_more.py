@@ -243,16 +243,22 @@ def _check_dim_len(z, dim, size, name, what, want):
         raise AssertionError(f"{what}.size({dim}) = {z.size(dim)} must equal {want} {size}")
 
 
+def _checked_tseq(tseq, cache_size):
+    """tseq as a list, checked to hold only Transforms, each given cache_size (if nonzero)."""
+    if not all(isinstance(t, Transform) for t in tseq):
+        raise AssertionError("All elements of tseq must be Transform instances")
+    if cache_size:
+        tseq = [t.with_cache(cache_size) for t in tseq]
+    return list(tseq)
+
+
 class CatTransform(Transform):
     """Applies transforms tseq to consecutive pieces (of lengths) of x along dim."""
 
     def __init__(self, tseq, dim=0, lengths=None, cache_size=0):
-        if not all(isinstance(t, Transform) for t in tseq):
-            raise AssertionError("All elements of tseq must be Transform instances")
-        if cache_size:
-            tseq = [t.with_cache(cache_size) for t in tseq]
+        tseq = _checked_tseq(tseq, cache_size)
         super().__init__(cache_size=cache_size)
-        self.transforms = list(tseq)
+        self.transforms = tseq
         if lengths is None:
             lengths = [1] * len(self.transforms)
         self.lengths = list(lengths)
@@ -274,21 +280,20 @@ class CatTransform(Transform):
             return self
         return CatTransform(self.transforms, self.dim, self.lengths, cache_size)
 
-    def _call(self, x):
-        _check_dim_len(x, self.dim, self.length, "tensor", "x", "length")
-        yslices, start = [], 0
+    def _map_pieces(self, z, name, fn):
+        """fn(transform, piece) over the pieces of z along dim, concatenated back."""
+        _check_dim_len(z, self.dim, self.length, "tensor", name, "length")
+        slices, start = [], 0
         for trans, length in zip(self.transforms, self.lengths):
-            yslices.append(trans(x.narrow(self.dim, start, length)))
+            slices.append(fn(trans, z.narrow(self.dim, start, length)))
             start = start + length
-        return torch.cat(yslices, dim=self.dim)
+        return torch.cat(slices, dim=self.dim)
+
+    def _call(self, x):
+        return self._map_pieces(x, "x", lambda trans, piece: trans(piece))
 
     def _inverse(self, y):
-        _check_dim_len(y, self.dim, self.length, "tensor", "y", "length")
-        xslices, start = [], 0
-        for trans, length in zip(self.transforms, self.lengths):
-            xslices.append(trans.inv(y.narrow(self.dim, start, length)))
-            start = start + length
-        return torch.cat(xslices, dim=self.dim)
+        return self._map_pieces(y, "y", lambda trans, piece: trans.inv(piece))
 
     def log_abs_det_jacobian(self, x, y):
         _check_dim_len(x, self.dim, self.length, "x", "x", "length")
@@ -328,12 +333,9 @@ class StackTransform(Transform):
     """Applies transforms tseq to the slices of x along dim."""
 
     def __init__(self, tseq, dim=0, cache_size=0):
-        if not all(isinstance(t, Transform) for t in tseq):
-            raise AssertionError("All elements of tseq must be Transform instances")
-        if cache_size:
-            tseq = [t.with_cache(cache_size) for t in tseq]
+        tseq = _checked_tseq(tseq, cache_size)
         super().__init__(cache_size=cache_size)
-        self.transforms = list(tseq)
+        self.transforms = tseq
         self.dim = dim
 
     def with_cache(self, cache_size=1):

@@ -92,9 +92,7 @@ class profile:
         if len(sessions) == 1:
             return self._session.events()
         # NOTE: acc_events: events of earlier cycles are kept, each cycle's tree built apart.
-        from ._events import EventList
-        out = EventList(use_device=self.use_device, profile_memory=self.profile_memory,
-                        with_flops=self.with_flops)
+        out = self._event_list()
         for s in sessions:
             out.extend(s.events())
         for i, e in enumerate(out):
@@ -115,11 +113,14 @@ class profile:
     def _ensure_function_events(self):
         # NOTE: as in torch, before the profile has run this is an empty (built) EventList.
         if self.function_events is None:
-            from ._events import EventList
-            self.function_events = EventList(use_device=self.use_device,
-                                             profile_memory=self.profile_memory,
-                                             with_flops=self.with_flops)
+            self.function_events = self._event_list()
             self.function_events._build_tree()
+
+    def _event_list(self):
+        """An empty EventList with this profile's device, memory and flops settings."""
+        from ._events import EventList
+        return EventList(use_device=self.use_device, profile_memory=self.profile_memory,
+                         with_flops=self.with_flops)
 
     def table(self, sort_by=None, row_limit=100, max_src_column_width=75,
               max_name_column_width=55, max_shapes_column_width=80, header=None,

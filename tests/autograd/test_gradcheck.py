@@ -34,8 +34,9 @@ def _same(make):
     return t
 
 
-def _wrong_square(lib):
-    class WrongSquare(lib.autograd.Function):
+def _square(lib, grad_of):
+    """A lib.autograd.Function computing a * a whose backward returns grad_of(g, a)."""
+    class Square(lib.autograd.Function):
         @staticmethod
         def forward(ctx, a):
             ctx.save_for_backward(a)
@@ -44,8 +45,12 @@ def _wrong_square(lib):
         @staticmethod
         def backward(ctx, g):
             a, = ctx.saved_tensors
-            return g * a  # NOTE: should be 2 * g * a
-    return WrongSquare
+            return grad_of(g, a)
+    return Square
+
+
+def _wrong_square(lib):
+    return _square(lib, lambda g, a: g * a)  # NOTE: should be 2 * g * a
 
 
 def test_passes_on_correct_functions():
@@ -89,16 +94,8 @@ def test_fast_mode_failure_reports_slow_mode_jacobians():
 
 def test_gradgradcheck_wrong_second_derivative():
     def make(lib):
-        class Square(lib.autograd.Function):
-            @staticmethod
-            def forward(ctx, a):
-                ctx.save_for_backward(a)
-                return a * a
-
-            @staticmethod
-            def backward(ctx, g):
-                a, = ctx.saved_tensors
-                return 2 * g * a.detach()  # NOTE: right value, but not differentiable in a
+        # NOTE: the right first derivative, but backward is not differentiable in a.
+        Square = _square(lib, lambda g, a: 2 * g * a.detach())
         go = _x(lib, [0.1, -0.2, 0.3])
         return lambda: (lib.autograd.gradcheck(Square.apply, (_x(lib),)),
                         lib.autograd.gradgradcheck(Square.apply, (_x(lib),), (go,)))

@@ -8,9 +8,10 @@ import pytest
 
 from ._cases import build, close, jtorch, to_np, torch
 from ._cont_cases import CASE_IDS, CASES
+from ._dist_helpers import (check_moments, check_samples, check_shapes_and_repr, expand_pair,
+                            grads_close, same_error)
 
 N = 4000
-PROPS = ["mean", "variance", "stddev", "mode", "entropy"]
 
 
 @pytest.fixture(autouse=True)
@@ -32,27 +33,10 @@ def _tol(case):
     return dict(rtol=2e-4, atol=1e-5) if case[5] == "float32" else dict(rtol=1e-6, atol=1e-8)
 
 
-def _grads_close(jl, tl, **tol):
-    for k in tl:
-        if tl[k].grad is None:
-            assert jl[k].grad is None or not to_np(jl[k].grad).any(), k
-        else:
-            close(jl[k].grad, tl[k].grad, **tol)
-
-
 @pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
 def test_shapes_and_repr(case):
     (j, _), (t, _) = _pair(case, grad=False)
-    assert type(j).__name__ == type(t).__name__
-    assert [c.__name__ for c in type(j).__mro__] == [c.__name__ for c in type(t).__mro__]
-    assert type(j).__module__.replace("jtorch", "torch") == type(t).__module__
-    assert tuple(j.batch_shape) == tuple(t.batch_shape)
-    assert tuple(j.event_shape) == tuple(t.event_shape)
-    assert repr(j) == repr(t)
-    assert j.has_rsample == t.has_rsample
-    assert repr(j.support) == repr(t.support)
-    assert {k: repr(v) for k, v in j.arg_constraints.items()} == \
-        {k: repr(v) for k, v in t.arg_constraints.items()}
+    check_shapes_and_repr(j, t)
 
 
 @pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
@@ -65,36 +49,13 @@ def test_log_prob_and_grad(case):
         return
     lt.sum().backward()
     lj.sum().backward()
-    _grads_close(jl, tl, rtol=max(_tol(case)["rtol"], 1e-5), atol=_tol(case)["atol"])
-
-
-def _get(d, prop):
-    r = getattr(d, prop)
-    return r() if callable(r) else r
+    grads_close(jl, tl, rtol=max(_tol(case)["rtol"], 1e-5), atol=_tol(case)["atol"])
 
 
 @pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
 def test_moments_entropy(case):
     (j, jl), (t, tl) = _pair(case)
-    # NOTE: one backward through the sum of the differentiable, finite properties (each tape
-    # compiles once, so one per case keeps the test fast); values are compared one by one.
-    tot_j, tot_t = 0, 0
-    for prop in PROPS:
-        try:
-            rt = _get(t, prop)
-        except NotImplementedError:
-            with pytest.raises(NotImplementedError):
-                _get(j, prop)
-            continue
-        rj = _get(j, prop)
-        assert str(rj.dtype) == str(rt.dtype), prop
-        close(rj, rt, rtol=max(_tol(case)["rtol"], 1e-5), atol=_tol(case)["atol"])
-        if rt.requires_grad and prop != "mode" and bool(torch.isfinite(rt).all()):
-            tot_t, tot_j = tot_t + rt.sum(), tot_j + rj.sum()
-    if isinstance(tot_t, torch.Tensor):
-        tot_t.backward()
-        tot_j.backward()
-        _grads_close(jl, tl, rtol=1e-4, atol=1e-6)
+    check_moments(j, t, jl, tl, dict(rtol=max(_tol(case)["rtol"], 1e-5), atol=_tol(case)["atol"]))
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c[4]], ids=[c[0] for c in CASES if c[4]])
@@ -108,7 +69,7 @@ def test_cdf_icdf(case):
         if tl and cls not in ("Chi2", "InverseGamma"):  # NOTE: no igamma d/dconcentration
             ct.sum().backward()
             cj.sum().backward()
-            _grads_close(jl, tl, rtol=1e-4, atol=1e-6)
+            grads_close(jl, tl, rtol=1e-4, atol=1e-6)
     if "icdf" in methods.split():
         qs = [0.1, 0.5, 0.9]
         shape = (3,) + (1,) * len(t.batch_shape)
@@ -119,36 +80,15 @@ def test_cdf_icdf(case):
 @pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
 def test_expand(case):
     (j, _), (t, _) = _pair(case, grad=False)
-    shape = (2,) + tuple(t.batch_shape)
-    je, te = j.expand(shape), t.expand(shape)
-    assert type(je) is type(j)
-    assert tuple(je.batch_shape) == tuple(te.batch_shape) == shape
-    assert tuple(je.event_shape) == tuple(te.event_shape)
-    assert je._validate_args == te._validate_args
+    je, te = expand_pair(j, t)
     x = te.sample()  # NOTE: any in-support value of the expanded shape
     close(je.log_prob(jtorch.tensor(x.numpy())), te.log_prob(x), **_tol(case))
-
-
-def _ks_2samp(a, b):
-    """The two-sample Kolmogorov-Smirnov statistic sup |F_a - F_b|."""
-    grid = np.sort(np.concatenate([a, b]))
-    fa = np.searchsorted(np.sort(a), grid, side="right") / len(a)
-    fb = np.searchsorted(np.sort(b), grid, side="right") / len(b)
-    return np.abs(fa - fb).max()
 
 
 @pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
 def test_sample_matches_torch_distribution(case):
     (j, _), (t, _) = _pair(case, grad=False)
-    sj, st = j.sample((N,)), t.sample((N,))
-    assert tuple(sj.shape) == tuple(st.shape) and str(sj.dtype) == str(st.dtype)
-    assert not sj.requires_grad
-    xj, xt = to_np(sj).reshape(N, -1), to_np(st).reshape(N, -1)
-    assert bool(t.support.check(torch.tensor(to_np(sj))).all())
-    # NOTE: each marginal's two-sample KS statistic; 0.05 is above the 0.1% critical value
-    # 1.95 * sqrt(2 / N) = 0.044, while a wrong scale/shape/location gives >> 0.05.
-    for col in range(xj.shape[1]):
-        assert _ks_2samp(xj[:, col], xt[:, col]) < 0.05, col
+    check_samples(j.sample((N,)), t.sample((N,)), t, N)
 
 
 # NOTE: compiling jax.random.gamma's implicit-reparameterization gradient takes ~20 s per tape
@@ -212,14 +152,6 @@ def test_float32_default_dtype():
         assert tuple(j.batch_shape) == tuple(t.batch_shape), cls
 
 
-def _same_error(fj, ft, exc=ValueError):
-    with pytest.raises(exc) as et:
-        ft()
-    with pytest.raises(exc) as ej:
-        fj()
-    assert str(ej.value) == str(et.value)
-
-
 BAD_ARGS = [
     ("Cauchy", dict(loc=[0.0, 1.0], scale=[1.0, -1.0])),
     ("Cauchy", dict(loc=[float("nan")], scale=[1.0])),
@@ -244,7 +176,7 @@ BAD_ARGS = [
 
 @pytest.mark.parametrize("cls,kw", BAD_ARGS, ids=[b[0] for b in BAD_ARGS])
 def test_argument_validation(cls, kw):
-    _same_error(lambda: getattr(jtorch.distributions, cls)(
+    same_error(lambda: getattr(jtorch.distributions, cls)(
                     **{k: jtorch.tensor(v) for k, v in kw.items()}, validate_args=True),
                 lambda: getattr(torch.distributions, cls)(
                     **{k: torch.tensor(v) for k, v in kw.items()}, validate_args=True))
@@ -269,7 +201,7 @@ BAD_VALUES = [
 
 @pytest.mark.parametrize("cls,kw,v", BAD_VALUES, ids=[b[0] for b in BAD_VALUES])
 def test_sample_validation(cls, kw, v):
-    _same_error(lambda: getattr(jtorch.distributions, cls)(
+    same_error(lambda: getattr(jtorch.distributions, cls)(
                     **{k: jtorch.tensor(x) for k, x in kw.items()}, validate_args=True
                 ).log_prob(jtorch.tensor(v)),
                 lambda: getattr(torch.distributions, cls)(
@@ -279,9 +211,9 @@ def test_sample_validation(cls, kw, v):
 
 def test_continuous_bernoulli_specifics():
     D, TD = jtorch.distributions, torch.distributions
-    _same_error(lambda: D.ContinuousBernoulli(probs=jtorch.tensor([1.5]), validate_args=False),
+    same_error(lambda: D.ContinuousBernoulli(probs=jtorch.tensor([1.5]), validate_args=False),
                 lambda: TD.ContinuousBernoulli(probs=torch.tensor([1.5]), validate_args=False))
-    _same_error(lambda: D.ContinuousBernoulli(), lambda: TD.ContinuousBernoulli())
+    same_error(lambda: D.ContinuousBernoulli(), lambda: TD.ContinuousBernoulli())
     # NOTE: probs are clamped into [eps, 1 - eps] at construction, as torch does.
     j = D.ContinuousBernoulli(probs=jtorch.tensor([0.0, 1.0]))
     t = TD.ContinuousBernoulli(probs=torch.tensor([0.0, 1.0]))
@@ -305,7 +237,7 @@ def test_generalized_pareto_float64_error_and_extras():
     t = TD.GeneralizedPareto(*[torch.tensor(a, dtype=torch.float64) for a in args])
     v = [0.5, 1.5]
     # NOTE: torch compares float64 parameters with a float32 zero in log_prob and fails.
-    _same_error(lambda: j.log_prob(jtorch.tensor(v, dtype=jtorch.float64)),
+    same_error(lambda: j.log_prob(jtorch.tensor(v, dtype=jtorch.float64)),
                 lambda: t.log_prob(torch.tensor(v, dtype=torch.float64)), RuntimeError)
     j32 = D.GeneralizedPareto(*[jtorch.tensor(a) for a in args])
     t32 = TD.GeneralizedPareto(*[torch.tensor(a) for a in args])
@@ -400,7 +332,7 @@ def test_kl_divergence(pair):
     if kt.requires_grad:
         kt.sum().backward()
         kj.sum().backward()
-        _grads_close(jl, tl, rtol=1e-4, atol=1e-8)
+        grads_close(jl, tl, rtol=1e-4, atol=1e-8)
 
 
 def test_kl_transformed_fallback():

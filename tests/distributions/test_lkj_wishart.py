@@ -6,12 +6,13 @@ import numpy as np
 import pytest
 
 from ._cases import close, jtorch, to_np, torch
+from ._dist_helpers import (check_moments, check_samples, check_shapes_and_repr, expand_pair,
+                            grads_close, same_error)
 
 import jtorch.distributions.lkj_cholesky as jlkj
 import jtorch.distributions.wishart as jwis
 
 N = 4000
-PROPS = ["mean", "variance", "stddev", "mode", "entropy"]
 R = np.random.RandomState(11)
 
 
@@ -88,27 +89,10 @@ def _tol(case):
     return dict(rtol=2e-4, atol=1e-5) if case[4] == "float32" else dict(rtol=1e-6, atol=1e-8)
 
 
-def _grads_close(jl, tl, **tol):
-    for k in tl:
-        if tl[k].grad is None:
-            assert jl[k].grad is None or not to_np(jl[k].grad).any(), k
-        else:
-            close(jl[k].grad, tl[k].grad, **tol)
-
-
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_shapes_and_repr(case):
     (j, _), (t, _) = _pair(case, grad=False)
-    assert type(j).__name__ == type(t).__name__
-    assert [c.__name__ for c in type(j).__mro__] == [c.__name__ for c in type(t).__mro__]
-    assert type(j).__module__.replace("jtorch", "torch") == type(t).__module__
-    assert tuple(j.batch_shape) == tuple(t.batch_shape)
-    assert tuple(j.event_shape) == tuple(t.event_shape)
-    assert repr(j) == repr(t)
-    assert j.has_rsample == t.has_rsample
-    assert repr(j.support) == repr(t.support)
-    assert {k: repr(v) for k, v in j.arg_constraints.items()} == \
-        {k: repr(v) for k, v in t.arg_constraints.items()}
+    check_shapes_and_repr(j, t)
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
@@ -123,53 +107,23 @@ def test_log_prob_and_grad(case):
     lt.sum().backward()
     lj.sum().backward()
     tol = dict(rtol=max(_tol(case)["rtol"], 1e-5), atol=_tol(case)["atol"])
-    _grads_close(jl, tl, **tol)
+    grads_close(jl, tl, **tol)
     close(vj.grad, vt.grad, **tol)
-
-
-def _get(d, prop):
-    r = getattr(d, prop)
-    return r() if callable(r) else r
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_moments_entropy(case):
     (j, jl), (t, tl) = _pair(case)
-    tot_j, tot_t = 0, 0
-    for prop in PROPS:
-        try:
-            rt = _get(t, prop)
-        except NotImplementedError:
-            with pytest.raises(NotImplementedError):
-                _get(j, prop)
-            continue
-        except RuntimeError as e:
-            # NOTE: torch's Wishart with a python-number df keeps df 0-dim, so its mean/mode/
-            # variance cannot view it to a batched shape; jtorch raises the same error.
-            with pytest.raises(RuntimeError) as ej:
-                _get(j, prop)
-            assert str(ej.value) == str(e), prop
-            continue
-        rj = _get(j, prop)
-        assert str(rj.dtype) == str(rt.dtype), prop
-        close(rj, rt, rtol=max(_tol(case)["rtol"], 1e-5), atol=_tol(case)["atol"])
-        if rt.requires_grad and prop != "mode" and bool(torch.isfinite(rt).all()):
-            tot_t, tot_j = tot_t + rt.sum(), tot_j + rj.sum()
-    if isinstance(tot_t, torch.Tensor):
-        tot_t.backward()
-        tot_j.backward()
-        _grads_close(jl, tl, rtol=1e-4, atol=1e-6)
+    # NOTE: torch's Wishart with a python-number df keeps df 0-dim, so its mean/mode/variance
+    # cannot view it to a batched shape; jtorch raises the same error.
+    check_moments(j, t, jl, tl, dict(rtol=max(_tol(case)["rtol"], 1e-5), atol=_tol(case)["atol"]),
+                  same_runtime_error=True)
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_expand(case):
     (j, _), (t, _) = _pair(case, grad=False)
-    shape = (2,) + tuple(t.batch_shape)
-    je, te = j.expand(shape), t.expand(shape)
-    assert type(je) is type(j)
-    assert tuple(je.batch_shape) == tuple(te.batch_shape) == shape
-    assert tuple(je.event_shape) == tuple(te.event_shape)
-    assert je._validate_args == te._validate_args
+    je, te = expand_pair(j, t)
     assert repr(je) == repr(te)
     v = case[3].reshape((-1,) + tuple(t.event_shape))[0]  # NOTE: broadcasts to any batch
     close(je.log_prob(jtorch.tensor(v, dtype=getattr(jtorch, case[4]))),
@@ -179,29 +133,13 @@ def test_expand(case):
         assert tuple(je.sample().shape) == tuple(te.sample().shape)
 
 
-def _ks_2samp(a, b):
-    """The two-sample Kolmogorov-Smirnov statistic sup |F_a - F_b|."""
-    grid = np.sort(np.concatenate([a, b]))
-    fa = np.searchsorted(np.sort(a), grid, side="right") / len(a)
-    fb = np.searchsorted(np.sort(b), grid, side="right") / len(b)
-    return np.abs(fa - fb).max()
-
-
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_sample_matches_torch_distribution(case):
     (j, _), (t, _) = _pair(case, grad=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         sj, st = j.sample((N,)), t.sample((N,))
-    assert tuple(sj.shape) == tuple(st.shape) and str(sj.dtype) == str(st.dtype)
-    assert not sj.requires_grad
-    assert bool(t.support.check(torch.tensor(to_np(sj))).all())
-    xj, xt = to_np(sj).reshape(N, -1), to_np(st).reshape(N, -1)
-    # NOTE: samples cannot match bit for bit (different generators): each entry's two-sample KS
-    # statistic instead; 0.05 is above the 0.1% critical value 1.95 * sqrt(2 / N) = 0.044,
-    # while a wrong df / scale / concentration gives >> 0.05.
-    for col in range(xj.shape[1]):
-        assert _ks_2samp(xj[:, col], xt[:, col]) < 0.05, col
+    xj = check_samples(sj, st, t, N)
     if case[1] == "Wishart":
         # NOTE: and the sample mean within 5 standard errors (torch's variance / N) of the mean;
         # expand() broadcasts a python-number df, without which torch's moments cannot batch.
@@ -307,14 +245,6 @@ def test_wishart_kl_through_exponential_family():
     close(kl_divergence(jp, jq), torch.distributions.kl_divergence(tp, tq), rtol=1e-4, atol=1e-5)
 
 
-def _same_error(fj, ft, exc=ValueError):
-    with pytest.raises(exc) as et:
-        ft()
-    with pytest.raises(exc) as ej:
-        fj()
-    assert str(ej.value) == str(et.value)
-
-
 def _both(fn):
     """fn(lib, cls_of(name)) for jtorch and torch."""
     return (lambda: fn(jtorch, lambda n: _cls(jtorch, n)),
@@ -352,4 +282,4 @@ BAD = [
 def test_validation_errors(bad):
     _, exc, fn = bad
     fj, ft = _both(fn)
-    _same_error(fj, ft, exc)
+    same_error(fj, ft, exc)

@@ -213,14 +213,10 @@ class RandomUnstructured(BasePruningMethod):
 
     def compute_mask(self, t, default_mask):
         """Zero `amount` random entries of a copy of default_mask."""
-        tensor_size = t.nelement()
-        nparams_toprune = _compute_nparams_toprune(self.amount, tensor_size)
-        _validate_pruning_amount(nparams_toprune, tensor_size)
+        nparams_toprune = _nparams_toprune(self.amount, t.nelement())
         mask = default_mask.clone()
         if nparams_toprune != 0:
-            prob = _jt.rand_like(t)
-            topk = _jt.topk(prob.view(-1), k=nparams_toprune)
-            mask.view(-1)[topk.indices] = 0
+            mask.view(-1)[_jt.topk(_jt.rand_like(t).view(-1), k=nparams_toprune).indices] = 0
         return mask
 
     @classmethod
@@ -240,9 +236,7 @@ class L1Unstructured(BasePruningMethod):
 
     def compute_mask(self, t, default_mask):
         """Zero the `amount` entries of smallest absolute value (torch.topk, largest=False)."""
-        tensor_size = t.nelement()
-        nparams_toprune = _compute_nparams_toprune(self.amount, tensor_size)
-        _validate_pruning_amount(nparams_toprune, tensor_size)
+        nparams_toprune = _nparams_toprune(self.amount, t.nelement())
         mask = default_mask.clone()
         if nparams_toprune != 0:
             topk = _jt.topk(_jt.abs(t).view(-1), k=nparams_toprune, largest=False)
@@ -267,11 +261,7 @@ class RandomStructured(BasePruningMethod):
 
     def compute_mask(self, t, default_mask):
         """Zero `amount` random channels along `dim` (combined with default_mask)."""
-        _validate_structured_pruning(t)
-        _validate_pruning_dim(t, self.dim)
-        tensor_size = t.shape[self.dim]
-        nparams_toprune = _compute_nparams_toprune(self.amount, tensor_size)
-        _validate_pruning_amount(nparams_toprune, tensor_size)
+        tensor_size, nparams_toprune = _channels_to_prune(t, self.amount, self.dim)
         if nparams_toprune == 0:
             return default_mask
         prob = _jt.rand(tensor_size)
@@ -299,12 +289,8 @@ class LnStructured(BasePruningMethod):
 
     def compute_mask(self, t, default_mask):
         """Keep the channels along `dim` of largest L``n``-norm (combined with default_mask)."""
-        _validate_structured_pruning(t)
-        _validate_pruning_dim(t, self.dim)
-        tensor_size = t.shape[self.dim]
-        nparams_toprune = _compute_nparams_toprune(self.amount, tensor_size)
+        tensor_size, nparams_toprune = _channels_to_prune(t, self.amount, self.dim)
         nparams_tokeep = tensor_size - nparams_toprune
-        _validate_pruning_amount(nparams_toprune, tensor_size)
         norm = _compute_norm(t, self.n, self.dim)
         topk = _jt.topk(norm, k=nparams_tokeep, largest=True)
         if nparams_toprune == 0:
@@ -462,6 +448,20 @@ def _validate_structured_pruning(t):
     if len(shape) <= 1:
         raise ValueError("Structured pruning can only be applied to multidimensional tensors. "
                          f"Found tensor of shape {shape} with {len(shape)} dims")
+
+
+def _nparams_toprune(amount, tensor_size):
+    """How many of tensor_size units `amount` prunes, checked to be at most tensor_size."""
+    nparams_toprune = _compute_nparams_toprune(amount, tensor_size)
+    _validate_pruning_amount(nparams_toprune, tensor_size)
+    return nparams_toprune
+
+
+def _channels_to_prune(t, amount, dim):
+    """(channels along dim, how many to prune) after the structured-pruning checks on t."""
+    _validate_structured_pruning(t)
+    _validate_pruning_dim(t, dim)
+    return t.shape[dim], _nparams_toprune(amount, t.shape[dim])
 
 
 def _compute_nparams_toprune(amount, tensor_size):

@@ -103,13 +103,9 @@ def text(tag, text):
     )
 
 
-def pr_curve_raw(
-    tag, tp, fp, tn, fn, precision, recall, num_thresholds=127, weights=None
-):
-    """Output a PR-curve `Summary` from precomputed counts, precision and recall."""
-    if num_thresholds > 127:  # weird, value > 127 breaks protobuf
-        num_thresholds = 127
-    data = np.stack((tp, fp, tn, fn, precision, recall))
+def _pr_curve_summary(tag, data, num_thresholds):
+    """The pr_curves plugin `Summary` of a (6, num_thresholds) array of curve rows."""
+    # NOTE: torch repeats this block in pr_curve_raw and pr_curve; shared here.
     pr_curve_plugin_data = PrCurvePluginData(
         version=0, num_thresholds=num_thresholds
     ).SerializeToString()
@@ -128,6 +124,16 @@ def pr_curve_raw(
         ),
     )
     return Summary(value=[Summary.Value(tag=tag, metadata=smd, tensor=tensor)])
+
+
+def pr_curve_raw(
+    tag, tp, fp, tn, fn, precision, recall, num_thresholds=127, weights=None
+):
+    """Output a PR-curve `Summary` from precomputed counts, precision and recall."""
+    if num_thresholds > 127:  # weird, value > 127 breaks protobuf
+        num_thresholds = 127
+    data = np.stack((tp, fp, tn, fn, precision, recall))
+    return _pr_curve_summary(tag, data, num_thresholds)
 
 
 def pr_curve(tag, labels, predictions, num_thresholds=127, weights=None):
@@ -137,24 +143,7 @@ def pr_curve(tag, labels, predictions, num_thresholds=127, weights=None):
     data = compute_curve(
         labels, predictions, num_thresholds=num_thresholds, weights=weights
     )
-    pr_curve_plugin_data = PrCurvePluginData(
-        version=0, num_thresholds=num_thresholds
-    ).SerializeToString()
-    plugin_data = SummaryMetadata.PluginData(
-        plugin_name="pr_curves", content=pr_curve_plugin_data
-    )
-    smd = SummaryMetadata(plugin_data=plugin_data)
-    tensor = TensorProto(
-        dtype="DT_FLOAT",
-        float_val=data.reshape(-1).tolist(),
-        tensor_shape=TensorShapeProto(
-            dim=[
-                TensorShapeProto.Dim(size=data.shape[0]),
-                TensorShapeProto.Dim(size=data.shape[1]),
-            ]
-        ),
-    )
-    return Summary(value=[Summary.Value(tag=tag, metadata=smd, tensor=tensor)])
+    return _pr_curve_summary(tag, data, num_thresholds)
 
 
 # https://github.com/tensorflow/tensorboard/blob/master/tensorboard/plugins/pr_curve/summary.py
