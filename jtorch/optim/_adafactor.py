@@ -4,33 +4,16 @@ NOTE: optax.adafactor is a different algorithm (eps added to the factored moment
 size schedule, no torch-style lr/weight decay), so the update is written in jax.numpy following
 torch's _single_tensor_adafactor op by op.
 """
-import jax
 import jax.numpy as jnp
 
 from .. import _dtype as D
 from .._tensor import Tensor, wrap
 from ._base import _FusedOptimizer, _scalar, _zero_step
-from ._functional import _lerp
+from ._functional import _lerp_op, _opmath, _rounder
 
 __all__ = ["Adafactor", "adafactor"]
 
 _F64 = jnp.float64
-
-
-def _opmath(dt):
-    """torch's CPU compute dtype for dt: float32 for bfloat16/float16, else dt itself."""
-    return jnp.promote_types(dt, jnp.float32)
-
-
-def _rounder(dt):
-    """x (in _opmath(dt)) -> x rounded to dt's precision, kept in the compute dtype.
-    NOTE: a low-precision torch op computes in float32 and rounds its result; inside one XLA
-    program astype round trips may be elided (XLA's allow-excess-precision), reduce_precision
-    is never."""
-    if _opmath(dt) == dt:
-        return lambda x: x
-    fi = jnp.finfo(dt)
-    return lambda x: jax.lax.reduce_precision(x, exponent_bits=fi.nexp, mantissa_bits=fi.nmant)
 
 
 def _norm(x, rd, axis=None):
@@ -42,15 +25,6 @@ def _mean_sq(g, rd, axis):
     """torch.norm(g, dim=axis, keepdim=True).square_().div_(g.size(axis))."""
     n = _norm(g, rd, axis)
     return rd(rd(n * n) / jnp.asarray(g.shape[axis], g.dtype))
-
-
-def _lerp_op(a, b, w):
-    """a.lerp_(b, w) with a Python-float weight: bfloat16/float16 compute in float32 (torch's
-    opmath, weight included) and round once."""
-    dt = a.dtype
-    op = _opmath(dt)
-    r = _lerp(a.astype(op), b.astype(op), jnp.asarray(w).astype(op))
-    return _rounder(dt)(r).astype(dt)
 
 
 def _t(x, dt):

@@ -14,6 +14,11 @@ the same thing (SGD momentum: optax.trace); elsewhere they differ from torch (op
 (1-d)*g + d*m, not torch's lerp; optax.adam adds eps after bias-correcting the second moment;
 optax.adagrad puts eps inside the square root and starts from a non-zero accumulator; no optax rule
 has torch's SGD dampening, NAdam mu_product or RAdam rectification), so those are written in jnp.
+
+NOTE: SGD, Adam/AdamW, RMSprop and Adagrad go through _Ops, which reproduces torch's CPU kernels
+for bfloat16/float16 parameters bit for bit in their vectorized body (float32 opmath, one
+rounding per torch op, each scalar converted as that kernel converts it); the other rules still
+compute in the parameter dtype with _cast (close to, not equal to, torch for bfloat16/float16).
 """
 import functools
 
@@ -39,6 +44,107 @@ def _lerp(a, b, w):
     return jnp.where(jnp.abs(w) < 0.5, a + w * d, b - d * (1 - w))
 
 
+def _opmath(dt):
+    """torch's CPU compute dtype for dt: float32 for bfloat16/float16, else dt itself."""
+    return jnp.promote_types(dt, jnp.float32)
+
+
+def _rounder(dt):
+    """x (in _opmath(dt)) -> x rounded to dt's precision, kept in the compute dtype.
+    NOTE: a low-precision torch op computes in float32 and rounds its result; inside one XLA
+    program astype round trips may be elided (XLA's allow-excess-precision), reduce_precision
+    is never. reduce_precision flushes dt's subnormals to zero, so float16's subnormal range
+    (a normal float32 range) is rounded on its own grid: multiples of the smallest subnormal,
+    ties to even, as torch's conversion does. (bfloat16's subnormals lie in float32's, which
+    XLA's CPU flushes anyway.)"""
+    op = _opmath(dt)
+    if op == dt:
+        return lambda x: x
+    fi = jnp.finfo(dt)
+
+    def rd(x):
+        r = jax.lax.reduce_precision(x, exponent_bits=fi.nexp, mantissa_bits=fi.nmant)
+        if float(fi.smallest_subnormal) < float(jnp.finfo(op).tiny):
+            return r  # NOTE: dt's subnormals are not normal in op: nothing to keep
+        k = jnp.asarray(fi.smallest_subnormal, op)
+        sub = jnp.round(x / k) * k
+        return jnp.where(jnp.abs(x) < jnp.asarray(fi.tiny, op), sub, r)
+    return rd
+
+
+def _lerp_op(a, b, w):
+    """a.lerp_(b, w) with a Python-float weight: bfloat16/float16 compute in float32 (torch's
+    opmath, weight included) and round once."""
+    dt = a.dtype
+    op = _opmath(dt)
+    r = _lerp(a.astype(op), b.astype(op), jnp.asarray(w).astype(op))
+    return _rounder(dt)(r).astype(dt)
+
+
+class _Ops:
+    """torch's CPU element-wise tensor ops for one parameter dtype, on arrays already in the
+    compute dtype (`up`): each op computes in torch's opmath and rounds its result once.
+    NOTE: measured on torch's CPU kernels for bfloat16/float16: the Python-scalar operand of
+    mul_, lerp_, addcmul_/addcdiv_'s value and division is converted to float32, while add's
+    alpha and add_(scalar) first round the scalar to the tensor's dtype. For float32/float64
+    the compute dtype is the dtype itself and the rounding is the identity, so these are the
+    plain expressions (and the same XLA program) as before."""
+
+    def __init__(self, dt):
+        self.dt = dt
+        self.op = _opmath(dt)
+        self.rd = _rounder(dt)
+        self.lowp = self.op != dt
+
+    def up(self, x):
+        """An array (or None) in the compute dtype."""
+        return None if x is None else x.astype(self.op)
+
+    def down(self, x):
+        """An array (or None) back in the parameter dtype."""
+        return None if x is None else x.astype(self.dt)
+
+    def f(self, x):
+        """A Python scalar as an opmath operand (mul_, lerp_, addcmul_, addcdiv_, div)."""
+        return jnp.asarray(x).astype(self.op)
+
+    def r(self, x):
+        """A Python scalar first rounded to the tensor dtype (add's alpha, add_(scalar))."""
+        return jnp.asarray(x).astype(self.dt).astype(self.op)
+
+    def add(self, a, b, alpha):
+        """a.add(b, alpha=alpha)."""
+        return self.rd(a + self.r(alpha) * b)
+
+    def adds(self, a, x):
+        """a.add_(x) with a Python scalar x."""
+        return self.rd(a + self.r(x))
+
+    def mul(self, a, x):
+        """a.mul_(x) with a Python scalar x."""
+        return self.rd(a * self.f(x))
+
+    def divs(self, a, x):
+        """a / x with a Python scalar x."""
+        return self.rd(a / self.f(x))
+
+    def lerp(self, a, b, w):
+        """a.lerp_(b, w) with a Python-scalar weight."""
+        return self.rd(_lerp(a, b, self.f(w)))
+
+    def addcmul(self, a, t1, t2, value):
+        """a.addcmul_(t1, t2, value=value): a + value * t1 * t2, left to right."""
+        return self.rd(a + (self.f(value) * t1) * t2)
+
+    def addcdiv(self, a, t1, t2, value):
+        """a.addcdiv_(t1, t2, value=value): a + value * t1 / t2, left to right."""
+        return self.rd(a + (self.f(value) * t1) / t2)
+
+    def sqrt(self, a):
+        """a.sqrt()."""
+        return self.rd(jnp.sqrt(a))
+
+
 def _ema_sq(v, g, beta, c):
     """exp_avg_sq.mul_(beta).addcmul_(g, g, value=1 - beta)."""
     return v * c(beta) + (c(1 - beta) * g) * g
@@ -57,51 +163,57 @@ def sgd(static, hp, p, g, st):
     """torch.optim.SGD single-tensor rule."""
     has_mom, nesterov, maximize, has_wd, damp_zero = static
     lr, mom, damp, wd = hp[0], hp[1], hp[2], hp[3]
-    c = _cast(p)
-    g = _prep_grad(maximize, has_wd, p, g, wd, c)
+    k = _Ops(p.dtype)
+    p, g, st = k.up(p), k.up(g), tuple(map(k.up, st))
+    if maximize:
+        g = -g
+    if has_wd:
+        g = k.add(g, p, wd)
     if has_mom:
         (buf,) = st
-        if damp_zero:
+        if damp_zero and not k.lowp:
             # NOTE: optax.trace is exactly torch's momentum when dampening == 0: t = g + m * t,
             # and torch's first buffer (a copy of grad) equals optax's from a zero trace.
-            tx = optax.trace(decay=c(mom), nesterov=nesterov)
+            # Low precision takes the op-by-op branch: torch rounds after mul_ and add_.
+            tx = optax.trace(decay=k.f(mom), nesterov=nesterov)
             tr = optax.TraceState(trace=jnp.zeros_like(g) if buf is None else buf)
             g, new = tx.update(g, tr)
             buf = new.trace
         else:
-            buf = g if buf is None else buf * c(mom) + c(1 - damp) * g
-            g = g + c(mom) * buf if nesterov else buf
+            buf = g if buf is None else k.add(k.mul(buf, mom), g, 1 - damp)
+            g = k.add(g, buf, mom) if nesterov else buf
         st = (buf,)
-    return p + c(-lr) * g, st
+    return k.down(k.add(p, g, -lr)), tuple(map(k.down, st))
 
 
 def adam(static, hp, p, g, st):
     """torch.optim.Adam / AdamW single-tensor rule (capturable=False path)."""
     amsgrad, maximize, has_wd, decoupled = static
     lr, b1, b2, eps, wd = hp[0], hp[1], hp[2], hp[3], hp[4]
-    c = _cast(p)
+    k = _Ops(p.dtype)
     step, m, v, vmax = st
+    p, g, m, v, vmax = map(k.up, (p, g, m, v, vmax))
     if maximize:
         g = -g
     step = step + 1
     s = step.astype(_F64)
     if has_wd:
         if decoupled:
-            p = p * c(1 - lr * wd)
+            p = k.mul(p, 1 - lr * wd)
         else:
-            g = g + c(wd) * p
-    m = _lerp(m, g, c(1 - b1))
-    v = _ema_sq(v, g, b2, c)
+            g = k.add(g, p, wd)
+    m = k.lerp(m, g, 1 - b1)
+    v = k.addcmul(k.mul(v, b2), g, g, 1 - b2)
     bc1 = 1 - b1 ** s
     bc2_sqrt = (1 - b2 ** s) ** 0.5
     step_size = lr / bc1
     if amsgrad:
         vmax = jnp.maximum(vmax, v)
-        denom = jnp.sqrt(vmax) / c(bc2_sqrt) + c(eps)
+        denom = k.adds(k.divs(k.sqrt(vmax), bc2_sqrt), eps)
     else:
-        denom = jnp.sqrt(v) / c(bc2_sqrt) + c(eps)
-    p = p + (c(-step_size) * m) / denom
-    return p, (step, m, v, vmax)
+        denom = k.adds(k.divs(k.sqrt(v), bc2_sqrt), eps)
+    p = k.addcdiv(p, m, denom, -step_size)
+    return k.down(p), (step,) + tuple(map(k.down, (m, v, vmax)))
 
 
 def adamax(static, hp, p, g, st):
@@ -122,14 +234,18 @@ def adagrad(static, hp, p, g, st):
     """torch.optim.Adagrad single-tensor rule (dense gradients)."""
     maximize, has_wd = static
     lr, lr_decay, wd, eps = hp[0], hp[1], hp[2], hp[3]
-    c = _cast(p)
+    k = _Ops(p.dtype)
     step, acc = st
+    p, g, acc = map(k.up, (p, g, acc))
     step = step + 1
-    g = _prep_grad(maximize, has_wd, p, g, wd, c)
+    if maximize:
+        g = -g
+    if has_wd:
+        g = k.add(g, p, wd)
     clr = lr / (1 + (step.astype(_F64) - 1) * lr_decay)
-    acc = acc + g * g
-    std = jnp.sqrt(acc) + c(eps)
-    return p + (c(-clr) * g) / std, (step, acc)
+    acc = k.addcmul(acc, g, g, 1)
+    std = k.adds(k.sqrt(acc), eps)
+    return k.down(k.addcdiv(p, g, std, -clr)), (step, k.down(acc))
 
 
 def adadelta(static, hp, p, g, st):
@@ -151,23 +267,27 @@ def rmsprop(static, hp, p, g, st):
     """torch.optim.RMSprop single-tensor rule."""
     centered, has_mom, maximize, has_wd = static
     lr, alpha, eps, wd, mom = hp[0], hp[1], hp[2], hp[3], hp[4]
-    c = _cast(p)
+    k = _Ops(p.dtype)
     step, sq, buf, gavg = st
+    p, g, sq, buf, gavg = map(k.up, (p, g, sq, buf, gavg))
     step = step + 1
-    g = _prep_grad(maximize, has_wd, p, g, wd, c)
-    sq = _ema_sq(sq, g, alpha, c)
+    if maximize:
+        g = -g
+    if has_wd:
+        g = k.add(g, p, wd)
+    sq = k.addcmul(k.mul(sq, alpha), g, g, 1 - alpha)
     if centered:
-        gavg = _lerp(gavg, g, c(1 - alpha))
-        avg = jnp.sqrt(sq + (-gavg) * gavg)
+        gavg = k.lerp(gavg, g, 1 - alpha)
+        avg = k.sqrt(k.addcmul(sq, gavg, gavg, -1))
     else:
-        avg = jnp.sqrt(sq)
-    avg = avg + c(eps)
+        avg = k.sqrt(sq)
+    avg = k.adds(avg, eps)
     if has_mom:
-        buf = buf * c(mom) + g / avg
-        p = p + c(-lr) * buf
+        buf = k.addcdiv(k.mul(buf, mom), g, avg, 1)
+        p = k.add(p, buf, -lr)
     else:
-        p = p + (c(-lr) * g) / avg
-    return p, (step, sq, buf, gavg)
+        p = k.addcdiv(p, g, avg, -lr)
+    return k.down(p), (step,) + tuple(map(k.down, (sq, buf, gavg)))
 
 
 def nadam(static, hp, p, g, st):
