@@ -3,6 +3,7 @@
 Rows: the jtorch.compile'd step vs a hand-written jax.jit + optax step (bar <= 1.15x) and vs torch
 eager (bar: >= 1.8x faster, i.e. <= 0.556x torch's time); eager jtorch vs torch eager (bar <= 1.5x).
 The first compiled call (trace + XLA compile) is reported in the row's note.
+An informational row times 10-step loops (steps back to back, as a training loop runs them).
 """
 import time
 
@@ -14,6 +15,16 @@ from ._timing import Budget, compare
 NAME = "compile"
 SIZES = (784, 256, 256, 10)
 BATCH = 64
+
+
+LOOP = 10
+
+
+def _loop(step):
+    """Run `step` LOOP times back to back; return the last result."""
+    for _ in range(LOOP - 1):
+        step()
+    return step()
 
 
 def _data():
@@ -152,6 +163,15 @@ def run(quick=False):
         "torch": lambda: (t_step(px, py), sync()),
     }
     res = compare(fns, budget)
+    # NOTE: a training loop runs steps back to back; on a 2-vCPU VM XLA's CPU worker threads pay
+    # a wake-up after every idle gap, so isolated calls (above) and loops (here) can rank jax and
+    # torch differently. Informational rows: the bars are judged on the isolated calls.
+    loops = {
+        "compiled": lambda: _loop(lambda: c_step(jx, jy))._a.block_until_ready(),
+        "jax": lambda: _loop(lambda: a_step(ax, ay)).block_until_ready(),
+        "torch": lambda: (_loop(lambda: t_step(px, py)), sync()),
+    }
+    res_loop = compare(loops, budget)
     note = f"first compiled call (trace+compile) {first_s:.2f} s (bar <= {first_bar:g} s: " \
            f"{'PASS' if first_s <= first_bar else 'FAIL'})"
     base = {"size": f"784-256-256-10 b64 {dev}", "jax_us": res["jax"], "torch_us": res["torch"]}
@@ -164,6 +184,12 @@ def run(quick=False):
              bar_vs="torch",
              ratios={"jax": res.ratio("compiled", "jax"), "torch": res.ratio("compiled", "torch")},
              ratio_ci={"torch": res.ratio_ci("compiled", "torch")}),
+        dict(name=f"compiled step, {LOOP}-step loop (info)", size=base["size"], bar=None,
+             jtorch_us=res_loop["compiled"] / LOOP, jax_us=res_loop["jax"] / LOOP,
+             torch_us=res_loop["torch"] / LOOP,
+             ratios={"jax": res_loop.ratio("compiled", "jax"),
+                     "torch": res_loop.ratio("compiled", "torch")},
+             note="per step, steps back to back; the rows above time isolated calls"),
         dict(base, name="eager step vs torch eager", jtorch_us=res["eager"], bar=1.5,
              bar_vs="torch",
              ratios={"jax": res.ratio("eager", "jax"), "torch": res.ratio("eager", "torch")},
