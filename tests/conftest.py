@@ -33,6 +33,36 @@ def _enable_jax_compilation_cache():
     jax.config.update("jax_compilation_cache_dir",
                       where or os.path.join(_ROOT, ".pytest_cache", "jax-compilation-cache"))
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+    _atomic_cache_writes()
+
+
+def _atomic_cache_writes():
+    """Make JAX's persistent-cache writes atomic (temp file + rename).
+
+    NOTE: without a size limit JAX's file cache writes an entry in place and unlocked; an xdist
+    worker reading an entry the other worker is still writing deserializes a truncated
+    executable and the interpreter aborts ('Fatal Python error: Aborted' in
+    compilation_cache.get_executable_and_time, seen in two full runs this session). A rename
+    is atomic on POSIX, so readers see a whole entry or none. Skipped if JAX's internals moved.
+    """
+    try:
+        from jax._src import lru_cache
+        suffix = lru_cache._CACHE_SUFFIX
+        orig_put = lru_cache.LRUCache.put
+    except (ImportError, AttributeError):
+        return
+
+    def put(self, key, value):
+        if getattr(self, "eviction_enabled", True) or not key:
+            return orig_put(self, key, value)  # NOTE: eviction mode takes a file lock already
+        path = self.path / f"{key}{suffix}"
+        if path.exists():
+            return
+        tmp = self.path / f".{key}{suffix}.{os.getpid()}.tmp"
+        tmp.write_bytes(value)
+        os.replace(tmp, path)
+
+    lru_cache.LRUCache.put = put
 
 
 _enable_jax_compilation_cache()
