@@ -106,6 +106,8 @@ class _Collector:
             self.visit(obj.__func__, depth + 1)
         elif k == _FUNCTION:
             self.function(obj, depth)
+        elif k == _COMPILED:  # NOTE: its own bookkeeping changes every call; its fn is what runs
+            self.visit(obj.fn, depth + 1)
 
     def module(self, obj):
         tensor, T, values, mods = self.tensor, _Tensor, self.values, self.mod_reads
@@ -290,14 +292,15 @@ def _code_names(code):
 
 
 # NOTE: what visit() does with an object depends on its type only (decided once per type).
-_ATOM, _TENSOR, _MODULE, _OPTIMIZER, _DICT, _SEQ, _METHOD, _FUNCTION, _OTHER = range(9)
+_ATOM, _TENSOR, _MODULE, _OPTIMIZER, _DICT, _SEQ, _METHOD, _FUNCTION, _COMPILED, _OTHER = range(10)
 _KINDS = {}
 
 
 def _kind(tp):
     from ..nn.modules.module import Module
     from ..optim.optimizer import Optimizer
-    kinds = ((_TENSOR, _Tensor), (_MODULE, Module), (_OPTIMIZER, Optimizer), (_DICT, dict),
+    from .compiled import CompiledFunction
+    kinds = ((_TENSOR, _Tensor), (_COMPILED, CompiledFunction), (_MODULE, Module), (_OPTIMIZER, Optimizer), (_DICT, dict),
              (_SEQ, (list, tuple, set, frozenset)), (_METHOD, types.MethodType),
              (_FUNCTION, types.FunctionType),
              (_ATOM, (bool, int, float, complex, str, bytes, type, types.ModuleType,

@@ -229,3 +229,28 @@ def test_cache_size_limit_is_recompile_limits_alias(monkeypatch):
             m.s = s
             np.testing.assert_allclose(f(x).numpy(), (m.lin(x) * s).numpy(), atol=1e-6)
     assert jtorch.compiler.counters["traces"] - n == 2
+
+
+_STEP_MODEL = _STEP_OPT = None
+
+
+@jtorch.compile
+def step(x, y):
+    """A global compiled function named like the `opt.step` it calls: its name is one of the
+    globals its code reads, so the state walk meets the compiled function itself."""
+    _STEP_OPT.zero_grad()
+    loss = F.cross_entropy(_STEP_MODEL(x), y)
+    loss.backward()
+    _STEP_OPT.step()
+    return loss
+
+
+def test_compiled_function_reading_its_own_name_keeps_the_fast_path(walks):
+    global _STEP_MODEL, _STEP_OPT
+    eager, comp = _pair()
+    _STEP_MODEL, _STEP_OPT = comp[0], comp[1]
+    x, y = _data()
+    _check(eager, comp, step, x, y)
+    n = walks[0]
+    _check(eager, comp, step, x, y)
+    assert walks[0] == n  # NOTE: its own bookkeeping (the last call's program) is not state
