@@ -109,3 +109,34 @@ def vec_to_tril_matrix(vec, diag=0):
     tril_mask = arange < arange.view(-1, 1) + (diag + 1)
     mat[..., tril_mask] = vec
     return mat
+
+
+# NOTE: the helpers below serve the distributions given by probs or logits (Bernoulli, Binomial,
+# NegativeBinomial, ContinuousBernoulli, RelaxedBernoulli, Categorical): torch repeats this code
+# in each class; here it is written once, the classes keep torch's attributes and MRO.
+def _check_probs_or_logits(probs, logits):
+    """Raise torch's ValueError unless exactly one of probs and logits is given."""
+    if (probs is None) == (logits is None):
+        raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+
+
+def _expand_probs_logits(src, new, shape):
+    """Give `new` whichever of probs/logits `src` holds, expanded to `shape` (for expand());
+    `new._param` is the last one given, as in torch."""
+    for name in ("probs", "logits"):
+        if name in src.__dict__:
+            value = src.__dict__[name].expand(shape)
+            setattr(new, name, value)
+            new._param = value
+
+
+def _lazy_probs_logits(is_binary, clamp=False):
+    """(logits, probs): lazy properties deriving each from the other; `clamp` clamps derived
+    probs (ContinuousBernoulli)."""
+    def logits(self):
+        return probs_to_logits(self.probs, is_binary=is_binary)
+
+    def probs(self):
+        p = logits_to_probs(self.logits, is_binary=is_binary)
+        return clamp_probs(p) if clamp else p
+    return lazy_property(logits), lazy_property(probs)
