@@ -93,5 +93,13 @@ from . import profiler  # noqa: E402,F401
 from . import distributed, hub, multiprocessing, overrides, types  # noqa: E402,F401
 from ._toplevel_extra import *  # noqa: E402,F401,F403  (layouts/memory formats, constants, legacy tensor types, aten aliases, torch.<op>_ in-place fns)
 from . import _tensor_methods_extra  # noqa: E402,F401  (Tensor.new, t_, fill_diagonal_, apply_, memory_format= on contiguous/to/clone, ...)
+from ._storage import *  # noqa: E402,F401,F403  (UntypedStorage, TypedStorage, FloatStorage..., is_storage; Tensor.storage/set_)
+from .utils.dlpack import from_dlpack  # noqa: E402,F401  (also Tensor.__dlpack__ and torch.utils.dlpack)
+from . import storage  # noqa: E402,F401
 from . import torch_version  # noqa: E402,F401
 from .torch_version import __version__  # noqa: E402,F401  (the torch API version: torch.version)
+from . import accelerator, mps, xpu, mtia  # noqa: E402,F401
+from ._device_modules import get_device_module  # noqa: E402,F401
+from ._symbolic import *  # noqa: E402,F401,F403  (sym_int, sym_max, ..., SymInt/SymFloat/SymBool)
+from ._lowrank import svd_lowrank, pca_lowrank  # noqa: E402,F401
+from ._lobpcg import lobpcg  # noqa: E402,F401

@@ -240,8 +240,10 @@ class Tensor:
         return id(root) * 64 + self.storage_offset() * self._a.dtype.itemsize
 
     def untyped_storage(self):
-        """Not supported: jtorch has no raw storages."""
-        raise NotImplementedError("jtorch tensors have no raw storage (JAX arrays are immutable)")
+        """The UntypedStorage holding this tensor's root bytes (see jtorch/_storage.py)."""
+        # NOTE: importing _storage replaces this method (and adds storage/set_/...) on Tensor.
+        from ._storage import untyped_storage
+        return untyped_storage(self)
 
     # ---- autograd metadata ----------------------------------------------------------------
     @property

@@ -19,3 +19,4 @@ from .upsampling import *  # noqa: F401,F403
 from .distance import *  # noqa: F401,F403
 from .channelshuffle import *  # noqa: F401,F403
 from .adaptive import *  # noqa: F401,F403
+from ._linear_cross_entropy import *  # noqa: F401,F403

@@ -345,3 +345,4 @@ class CTCLoss(_Loss):
         """Compute the loss."""
         return F.ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank,
                           self.reduction, self.zero_infinity)
+from ._linear_cross_entropy import LinearCrossEntropyLoss  # noqa: E402,F401  (torch.nn.modules.loss path; imports _WeightedLoss from here)
