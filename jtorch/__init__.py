@@ -20,7 +20,7 @@ from ._dtype import (  # noqa: E402
     dtype, bool, uint8, int8, int16, int32, int64, uint16, uint32, uint64, float16, bfloat16,
     float32, float64, complex64, complex128, half, float, double, short, int, long, cfloat,
     cdouble, get_default_dtype, set_default_dtype, promote_types, result_type, can_cast, finfo,
-    iinfo,
+    iinfo, float8_e4m3fn, float8_e5m2, float8_e4m3fnuz, float8_e5m2fnuz, float8_e8m0fnu,
 )
 from ._device import device, set_default_device, get_default_device  # noqa: E402
 from ._size import Size  # noqa: E402
@@ -78,7 +78,7 @@ from . import amp, cpu  # noqa: E402,F401
 from .amp import autocast  # noqa: E402,F401
 from .amp._state import *  # noqa: E402,F401,F403  (is_autocast_enabled, get_autocast_dtype, ...)
 from .serialization import *  # noqa: E402,F401,F403
-from ._compile import compile, cond  # noqa: E402,F401
+from ._compile import compile, cond, while_loop  # noqa: E402,F401
 from . import compiler, _dynamo  # noqa: E402,F401
 from ._ops.breadth import *  # noqa: E402,F401,F403  (torch.special/fft/linalg + aliases)
 from . import jit, export  # noqa: E402,F401

@@ -25,7 +25,8 @@ class dtype:
         self._rank = rank
         self.is_floating_point = cat == 2
         self.is_complex = cat == 3
-        self.is_signed = name not in ("bool", "uint8", "uint16", "uint32", "uint64")
+        self.is_signed = name not in ("bool", "uint8", "uint16", "uint32", "uint64",
+                                      "float8_e8m0fnu")
 
     def __repr__(self):
         return "torch." + self._name
@@ -41,6 +42,8 @@ class dtype:
 
     def to_complex(self):
         """The complex counterpart of a floating dtype."""
+        if self._name.startswith("float8"):
+            raise RuntimeError(f"Unknown Complex ScalarType for {_SCALAR_NAMES[self._name]}")
         return {"float32": complex64, "float64": complex128, "float16": complex64,
                 "bfloat16": complex64}.get(self._name, self)
 
@@ -64,16 +67,30 @@ float32 = dtype("float32", np.float32, 2, 12)
 float64 = dtype("float64", np.float64, 2, 13)
 complex64 = dtype("complex64", np.complex64, 3, 20)
 complex128 = dtype("complex128", np.complex128, 3, 21)
+# NOTE: torch's float8 dtypes (ml_dtypes underneath). Floating point, but torch refuses to
+# promote them with any other dtype, and its casts follow jtorch/_float8.py, not XLA's.
+float8_e4m3fn = dtype("float8_e4m3fn", jnp.float8_e4m3fn, 2, 30)
+float8_e5m2 = dtype("float8_e5m2", jnp.float8_e5m2, 2, 31)
+float8_e4m3fnuz = dtype("float8_e4m3fnuz", jnp.float8_e4m3fnuz, 2, 32)
+float8_e5m2fnuz = dtype("float8_e5m2fnuz", jnp.float8_e5m2fnuz, 2, 33)
+float8_e8m0fnu = dtype("float8_e8m0fnu", jnp.float8_e8m0fnu, 2, 34)
+FLOAT8 = (float8_e4m3fn, float8_e5m2, float8_e4m3fnuz, float8_e5m2fnuz, float8_e8m0fnu)
 
 half, float, double = float16, float32, float64
 short, int, long = int16, int32, int64
 cfloat, cdouble = complex64, complex128
 
 ALL = (bool, uint8, int8, int16, int32, int64, uint16, uint32, uint64, float16, bfloat16,
-       float32, float64, complex64, complex128)
+       float32, float64, complex64, complex128) + FLOAT8
 _BY_NAME = {d._name: d for d in ALL}
 # NOTE: keyed by np.dtype so the dtype of any jax.Array maps back in one dict lookup.
 _FROM_NP = {d._np: d for d in ALL}
+# NOTE: c10's ScalarType names, which torch's promotion and kernel errors print.
+_SCALAR_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
+                 "int64": "Long", "uint16": "UInt16", "uint32": "UInt32", "uint64": "UInt64",
+                 "float16": "Half", "bfloat16": "BFloat16", "float32": "Float",
+                 "float64": "Double", "complex64": "ComplexFloat", "complex128": "ComplexDouble",
+                 **{d._name: "F" + d._name[1:] for d in FLOAT8}}
 _ALIASES = {"half": float16, "float": float32, "double": float64, "short": int16, "int": int32,
             "long": int64, "cfloat": complex64, "cdouble": complex128}
 
@@ -128,6 +145,8 @@ def set_default_dtype(d):
     d = to_dtype(d)
     if not d.is_floating_point:
         raise TypeError(f"only floating-point types are supported as the default type, got {d}")
+    if d in FLOAT8:
+        raise TypeError(f"couldn't find storage object {_SCALAR_NAMES[d._name]}Storage")
     if d is not _default[0]:
         _default[0] = d
         # NOTE: ops read the default dtype at trace time, and every compiled op (and JAX's
@@ -164,6 +183,8 @@ def _build_promotion_table():
             table[(_BY_NAME[a], _BY_NAME[b])] = _BY_NAME[r]
     for u in (uint16, uint32, uint64):
         for o in ALL:
+            if o in FLOAT8:
+                continue
             if o is u or o is bool:
                 table[(u, o)] = table[(o, u)] = u
             elif o in (uint16, uint32, uint64):
@@ -172,20 +193,30 @@ def _build_promotion_table():
                 table[(u, o)] = table[(o, u)] = u
             elif o._cat >= 2:
                 table[(u, o)] = table[(o, u)] = o
+    for f in FLOAT8:
+        table[(f, f)] = f  # NOTE: a float8 dtype promotes with itself only
     return table
 
 
 _PROMOTE = _build_promotion_table()
 
 
-def promote_types(type1, type2):
-    """The smallest dtype to which both dtypes can be safely cast (torch's table)."""
-    a, b = to_dtype(type1), to_dtype(type2)
+def _pair(a, b):
+    """torch's promoteTypes(a, b), raising torch's RuntimeError for unsupported pairs."""
     try:
         return _PROMOTE[(a, b)]
     except KeyError:
-        raise RuntimeError(f"Promotion for uint16, uint32, uint64 types is not supported, "
-                           f"attempted to promote {a._name} and {b._name}") from None
+        pass
+    if a in FLOAT8 or b in FLOAT8:
+        raise RuntimeError(f"Promotion for Float8 Types is not supported, attempted to promote "
+                           f"{_SCALAR_NAMES[a._name]} and {_SCALAR_NAMES[b._name]}")
+    raise RuntimeError(f"Promotion for uint16, uint32, uint64 types is not supported, "
+                       f"attempted to promote {a._name} and {b._name}")
+
+
+def promote_types(type1, type2):
+    """The smallest dtype to which both dtypes can be safely cast (torch's table)."""
+    return _pair(to_dtype(type1), to_dtype(type2))
 
 
 def _combine(higher, lower):
@@ -202,12 +233,12 @@ def _combine(higher, lower):
     if higher._cat == 2:
         return higher
     if higher is bool or lower._cat == 2:
-        return _PROMOTE[(higher, lower)]
+        return _pair(higher, lower)
     return higher
 
 
 def _merge(acc, d):
-    return d if acc is None else _PROMOTE[(acc, d)]
+    return d if acc is None else _pair(acc, d)
 
 
 def scalar_dtype(x):
@@ -271,6 +302,15 @@ class finfo:
         # NOTE: torch's resolution is exactly 10**-precision as a Python float (1e-06, not
         # NumPy's float32 value 9.99e-07 widened to double).
         self.resolution = 10.0 ** -builtins.int(f.precision)
+        if d in FLOAT8:
+            # NOTE: c10's numeric_limits: digits10 is 0 for every float8 (resolution 1), the
+            # e5m2fnuz epsilon is the code 0x34 (0.125, not ml_dtypes' 0.25), and e8m0fnu's
+            # lowest is its smallest positive value (it has no sign).
+            self.resolution = 1.0
+            if d is float8_e5m2fnuz:
+                self.eps = 0.125
+            if d is float8_e8m0fnu:
+                self.min = self.tiny
         self.dtype = d.to_real()._name
 
     def __eq__(self, other):
@@ -280,7 +320,8 @@ class finfo:
         return hash(("finfo", self.dtype))
 
     def __repr__(self):
-        return (f"finfo(resolution={self.resolution}, min={self.min:g}, max={self.max:g}, "
+        # NOTE: torch prints every field with %g (resolution=1e-06, resolution=1).
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
                 f"eps={self.eps:g}, smallest_normal={self.smallest_normal:g}, "
                 f"tiny={self.tiny:g}, dtype={self.dtype})")
 

@@ -23,7 +23,9 @@ __all__ = ["save_file", "load_file", "save", "load", "load_model", "save_model"]
 _CODES = {"F64": D.float64, "F32": D.float32, "F16": D.float16, "BF16": D.bfloat16,
           "I64": D.int64, "I32": D.int32, "I16": D.int16, "I8": D.int8, "U8": D.uint8,
           "BOOL": D.bool, "C64": D.complex64, "U64": D.uint64, "U32": D.uint32,
-          "U16": D.uint16}
+          "U16": D.uint16, "F8_E4M3": D.float8_e4m3fn, "F8_E5M2": D.float8_e5m2,
+          "F8_E4M3FNUZ": D.float8_e4m3fnuz, "F8_E5M2FNUZ": D.float8_e5m2fnuz,
+          "F8_E8M0": D.float8_e8m0fnu}
 
 
 def _lib():

@@ -3,8 +3,9 @@ from .compiled import (  # noqa: F401
     CompiledFunction, DataDependentControlFlowError, counters, is_compiling, reset,
 )
 from .control import cond  # noqa: F401
+from ._while_loop import while_loop  # noqa: F401
 
-__all__ = ["compile", "cond", "CompiledFunction", "DataDependentControlFlowError"]
+__all__ = ["compile", "cond", "while_loop", "CompiledFunction", "DataDependentControlFlowError"]
 
 
 def compile(model=None, *, fullgraph=False, dynamic=None, backend="inductor", mode=None,

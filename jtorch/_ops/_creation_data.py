@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype as D
+from .. import _float8
 from .._tensor import Tensor
 from ._creation_fill import place
 
@@ -174,7 +175,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
         if arr.dtype.kind == "c" and d._cat < 3:
             arr = arr.real
         with np.errstate(over="ignore", invalid="ignore"):  # NOTE: torch: 1e300 -> inf quietly
-            arr = arr.astype(d._np)
+            arr = _float8.encode_host(arr, d._np) if d in D.FLOAT8 else arr.astype(d._np)
     return place(arr, device, requires_grad)
 
 

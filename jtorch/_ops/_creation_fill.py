@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .. import _device as DEV
+from .. import _float8
 from .._tensor import Tensor, jagged, layout as _Layout, strided, wrap
 
 
@@ -72,7 +73,8 @@ def parse_size(size, fname="zeros"):
 _CXX_NAMES = {"bool": "bool", "uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t",
               "int32": "int", "int64": "int64_t", "float16": "c10::Half",
               "bfloat16": "c10::BFloat16", "float32": "float", "float64": "double",
-              "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
+              "complex64": "c10::complex<float>", "complex128": "c10::complex<double>",
+              **{d._name: "c10::F" + d._name[1:] for d in D.FLOAT8}}
 
 
 def _overflows(v, d):
@@ -117,6 +119,9 @@ def _creation_dtype(dtype, default=None):
 
 def _filled(fill, size, dtype, device, requires_grad, layout=None):
     d = _creation_dtype(dtype)
+    if d in D.FLOAT8:  # NOTE: torch's float8 rounding (e8m0fnu's 0 is 2**-127, not NaN)
+        return place(_float8.encode_host(np.full(size, fill, np.float64), d._np), device,
+                     requires_grad)
     return place(np.full(size, fill, dtype=d._np), device, requires_grad)
 
 

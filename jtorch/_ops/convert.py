@@ -85,7 +85,8 @@ _TYPE_NAMES = {D.float32: "torch.FloatTensor", D.float64: "torch.DoubleTensor",
                D.int64: "torch.LongTensor", D.int32: "torch.IntTensor",
                D.int16: "torch.ShortTensor", D.int8: "torch.CharTensor",
                D.uint8: "torch.ByteTensor", D.bool: "torch.BoolTensor",
-               D.complex64: "torch.ComplexFloatTensor", D.complex128: "torch.ComplexDoubleTensor"}
+               D.complex64: "torch.ComplexFloatTensor", D.complex128: "torch.ComplexDoubleTensor",
+               **{d: f"torch.{D._SCALAR_NAMES[d._name]}Tensor" for d in D.FLOAT8}}
 _BY_TYPE_NAME = {v: k for k, v in _TYPE_NAMES.items()}
 
 

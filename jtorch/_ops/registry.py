@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import _device as DEV
 from .. import _dtype as D
+from .. import _float8
 
 __all__ = ["Op", "op", "OPS", "dispatch", "promote", "result_dtype", "scalar_array", "hooks"]
 
@@ -41,7 +42,7 @@ class Op:
     def __init__(self, name, fn, nout=1, differentiable=True, grad_name=None, view=None,
                  nondiff_outputs=()):
         self.name = name
-        self.fn = fn
+        self.fn = _float8.guard(name, fn)  # NOTE: fn itself unless torch has float8 rules for it
         self.cache = {}
         self.nout = nout
         self.differentiable = differentiable

@@ -176,8 +176,10 @@ class LoadContext:
             arr = host.reshape(size)
         elif numel:
             it = host.dtype.itemsize
-            arr = np.lib.stride_tricks.as_strided(host[offset:], size, [s * it for s in stride])
-            arr = np.ascontiguousarray(arr)
+            # NOTE: as_strided takes only plain NumPy dtypes: stride over raw bytes (float8...)
+            raw = host[offset:].view(f"V{it}")
+            arr = np.lib.stride_tricks.as_strided(raw, size, [s * it for s in stride])
+            arr = np.ascontiguousarray(arr).view(host.dtype)
         else:
             arr = np.empty(size, host.dtype)
         jdev = storage._jax_device()

@@ -18,9 +18,10 @@ _INEXACT = frozenset("fc")  # NOTE: dtype kinds that carry gradients (floating, 
 
 
 def grad_kind(dtype):
-    """dtype.kind, except 'f' for bfloat16 (an ml_dtypes 'V' kind that is floating point)."""
+    """dtype.kind, except 'f' for bfloat16/float8 (ml_dtypes 'V' kinds that are floating point)."""
     k = dtype.kind
-    return "f" if k == "V" and dtype.name == "bfloat16" else k
+    return "f" if k == "V" and (dtype.name == "bfloat16" or dtype.name.startswith("float8")) \
+        else k
 
 
 def torch_edges(edges):
