@@ -508,3 +508,20 @@ def test_to_jt_roundtrip_all_dtypes():
         tx = torch.arange(6).reshape(2, 3).to(tdt(name))
         assert_same(to_jt(tx), tx)
         assert torch.equal(jt_to_torch(to_jt(tx)), tx)
+
+
+@pytest.mark.parametrize("fn", ["tensor", "as_tensor", "asarray", "from_numpy"])
+def test_tensor_from_numpy_is_not_changed_by_later_writes_to_the_array(fn):
+    """torch.tensor copies; jtorch's from_numpy/as_tensor copy too (README: JAX arrays are
+    immutable), so no write to the NumPy array may ever reach the tensor. On the CPU JAX aliases
+    64-byte-aligned NumPy memory, so sizes vary to hit aligned and unaligned buffers."""
+    for n in range(1, 40):
+        a = np.arange(64 * n, dtype=np.float32).reshape(8, -1)
+        t = getattr(jtorch, fn)(a)
+        a[0, 0] = 99.0
+        assert t[0, 0].item() == 0.0
+    ref = np.arange(64 * 3, dtype=np.float32).reshape(8, -1)
+    a = ref.copy()
+    pt = torch.tensor(a)
+    a[0, 0] = 99.0
+    assert pt[0, 0].item() == 0.0  # NOTE: torch.tensor's copy, the behaviour jtorch keeps

@@ -176,7 +176,8 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
             arr = arr.real
         with np.errstate(over="ignore", invalid="ignore"):  # NOTE: torch: 1e300 -> inf quietly
             arr = _float8.encode_host(arr, d._np) if d in D.FLOAT8 else arr.astype(d._np)
-    return place(arr, device, requires_grad)
+    # NOTE: an array made here from Python data (or by the cast) is ours to alias
+    return place(arr, device, requires_grad, fresh=arr is not data and arr.flags.owndata)
 
 
 def as_tensor(data, dtype=None, device=None):

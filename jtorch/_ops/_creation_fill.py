@@ -16,11 +16,17 @@ def _jdev(device):
     return DEV.default_device() if device is None else DEV.to_jax_device(device)
 
 
-def place(arr, device=None, requires_grad=False):
-    """Wrap a NumPy/JAX array as a leaf Tensor on `device` (torch's default: cpu)."""
+def place(arr, device=None, requires_grad=False, fresh=False):
+    """Wrap a NumPy/JAX array as a leaf Tensor on `device` (torch's default: cpu); `fresh`: a
+    NumPy array nobody else holds (else the tensor gets its own copy)."""
     if requires_grad and D.from_np(arr.dtype)._cat < 2:
         raise RuntimeError("Only Tensors of floating point and complex dtype can require "
                            "gradients")  # NOTE: the factories' wording (requires_grad_ differs)
+    # NOTE: on the CPU, device_put of a 64-byte-aligned NumPy array aliases its memory (even
+    # with may_alias=False, jax 0.10); a later write to that array would change the tensor,
+    # whose JAX array must never change. Only a fresh (or read-only) array may be aliased.
+    if not fresh and isinstance(arr, np.ndarray) and arr.flags.writeable:
+        arr = arr.copy()
     t = wrap(jax.device_put(arr, _jdev(device)))
     if requires_grad:
         t.requires_grad_(True)
@@ -122,7 +128,7 @@ def _filled(fill, size, dtype, device, requires_grad, layout=None):
     if d in D.FLOAT8:  # NOTE: torch's float8 rounding (e8m0fnu's 0 is 2**-127, not NaN)
         return place(_float8.encode_host(np.full(size, fill, np.float64), d._np), device,
                      requires_grad)
-    return place(np.full(size, fill, dtype=d._np), device, requires_grad)
+    return place(np.full(size, fill, dtype=d._np), device, requires_grad, fresh=True)
 
 
 def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,

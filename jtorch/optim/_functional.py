@@ -1,4 +1,4 @@
-"""Pure update rules (jax.numpy / optax) with torch's exact single-tensor math, and the compiled
+"""Pure update rules (jax.numpy) with torch's exact single-tensor math, and the compiled
 per-group update that applies one rule to all of a param group's tensors in one XLA call.
 
 A rule is `rule(static, hp, p, g, st) -> (p, st)`: `static` a hashable tuple of flags (baked into
@@ -6,25 +6,31 @@ the compiled program), `hp` a float64 vector of hyper-parameters (a traced argum
 lr from a scheduler never recompiles), `p`/`g` one parameter and its gradient, `st` the tuple of
 its state arrays (None for a state torch creates lazily).
 
-NOTE: scalar hyper-parameter arithmetic runs in float64 and is then cast to the parameter dtype,
-because torch computes it with Python floats and converts the scalar to the tensor's dtype when it
-meets a tensor. Operation order mirrors torch's single-tensor kernels (lerp_, addcmul_, addcdiv_,
-add_(alpha=)) so results agree to float32 rounding. optax's own rules are used where they compute
-the same thing (SGD momentum: optax.trace); elsewhere they differ from torch (optax's EMAs are
-(1-d)*g + d*m, not torch's lerp; optax.adam adds eps after bias-correcting the second moment;
-optax.adagrad puts eps inside the square root and starts from a non-zero accumulator; no optax rule
-has torch's SGD dampening, NAdam mu_product or RAdam rectification), so those are written in jnp.
+NOTE: scalar hyper-parameter arithmetic runs in float64 and is then converted as torch converts a
+Python float meeting a tensor. Every rule goes through _Ops, which reproduces torch's CPU
+single-tensor kernels op by op: the same operation order (lerp_, addcmul_, addcdiv_,
+add_(alpha=)), torch's fused multiply-adds, and for bfloat16/float16 parameters float32 opmath
+with one rounding per torch op (float16 subnormals kept). optax's rules are not used: they differ
+from torch (optax's EMAs are (1-d)*g + d*m, not torch's fused lerp; optax.trace does not fuse
+SGD's momentum add; optax.adam adds eps after bias-correcting the second moment; optax.adagrad
+puts eps inside the square root; no optax rule has torch's SGD dampening, NAdam mu_product or
+RAdam rectification).
 
-NOTE: SGD, Adam/AdamW, RMSprop and Adagrad go through _Ops, which reproduces torch's CPU kernels
-for bfloat16/float16 parameters bit for bit in their vectorized body (float32 opmath, one
-rounding per torch op, each scalar converted as that kernel converts it); the other rules still
-compute in the parameter dtype with _cast (close to, not equal to, torch for bfloat16/float16).
+NOTE: float32 equality also needs XLA kept from its own rewrites: _fma emulates torch's fused
+multiply-adds through float64, _mul keeps a product from being contracted into a following add,
+and _div keeps A / broadcast(s) and A / sqrt(B) divisions (XLA turns them into multiplications
+by 1/s and rsqrt). Not emulated: float64 parameters' fused multiply-adds (no wider type), and
+the ~2^-29-rare float32 tie where _fma's float64 double rounding differs (see _fma).
+
+NOTE: the one op left unmatched is float32 sqrt: torch's CPU float32 sqrt kernel (measured) is not
+correctly rounded (about 1 in 6 results is 1 ulp off XLA's correctly rounded sqrt), so the
+float32 trajectories of the optimizers that take a square root agree to a few ulps, not bits.
+(Rounded to bfloat16/float16 the 1-ulp float32 difference practically never shows.)
 """
 import functools
 
 import jax
 import jax.numpy as jnp
-import optax
 
 __all__ = ["group_update", "sgd", "adam", "adamax", "adagrad", "adadelta", "rmsprop", "nadam",
            "radam", "rprop", "asgd"]
@@ -38,10 +44,66 @@ def _cast(p):
     return lambda x: jnp.asarray(x).astype(dt)
 
 
+def _to32(s):
+    """A float64 value rounded to float32 (one correct rounding).
+    NOTE: the select keeps XLA from eliding a float64 -> float32 -> float64 convert pair
+    (allow-excess-precision) when the result feeds another float64 computation; it is an
+    identity (NaN stays NaN). reduce_precision would do the same but costs several times more
+    on CPU."""
+    r = s.astype(jnp.float32)
+    return jnp.where(jnp.isnan(r), jnp.float32(jnp.nan), r)
+
+
+@functools.cache
+def _emulate_f32():
+    """Whether float32 rounding is emulated through float64 (_fma, _mul): on the CPU backend only.
+    NOTE: torch's reference kernels here are its CPU ones; on GPUs float64 is slow (and TPUs
+    emulate it), and XLA's GPU backend contracts multiply-adds into FMAs as nvcc does for
+    torch's CUDA kernels, so there the plain expressions are used."""
+    return jax.default_backend() == "cpu"
+
+
+def _fma(x, y, z):
+    """x * y + z rounded once, as torch's vectorized CPU kernels (fmadd) compute it.
+    NOTE: XLA has no fused multiply-add op (its CPU backend contracts a multiply into an add
+    only when both land in one fused loop). For float32 operands the float64 product is exact
+    and the float64 sum is then rounded to float32. That double rounding differs from one fused
+    rounding only when the float64 sum lands exactly on a float32 midpoint while the exact sum
+    does not (about 2^-29 of random operands); the exact round-to-odd fix (integer bit tricks)
+    made optimizer steps several times slower on CPU, so it is left out. float64 operands use
+    the plain expression."""
+    dt = jnp.result_type(x, y, z)
+    if dt != jnp.float32 or not _emulate_f32():
+        return x * y + z
+    return _to32(x.astype(_F64) * y.astype(_F64) + z.astype(_F64))
+
+
+def _mul(x, y):
+    """x * y rounded on its own, as torch's mul kernel (its result is a separate tensor).
+    NOTE: XLA's CPU backend lets LLVM contract a float32 multiply feeding an add into a fused
+    multiply-add, which torch's separate mul_ and add/addcdiv_ kernels do not do; a float64
+    product (exact for float32 operands) rounded to float32 cannot be contracted."""
+    dt = jnp.result_type(x, y)
+    if dt != jnp.float32 or not _emulate_f32():
+        return x * y
+    return _to32(x.astype(_F64) * y.astype(_F64))
+
+
+def _div(a, b):
+    """a / b correctly rounded, as torch's div kernel.
+    NOTE: XLA's simplifier rewrites A / broadcast(s) into A * broadcast(1 / s) and A / sqrt(B)
+    into A * rsqrt(B), neither correctly rounded; a divisor that is a select (not a broadcast
+    or a sqrt) keeps the division. The NaN branch changes nothing: NaN / anything is NaN."""
+    b = jnp.asarray(b)
+    return a / jnp.where(jnp.isnan(a), jnp.asarray(jnp.nan, b.dtype), b)
+
+
 def _lerp(a, b, w):
-    """torch's CPU lerp with a scalar weight (two formulas for stability, as ATen)."""
-    d = b - a
-    return jnp.where(jnp.abs(w) < 0.5, a + w * d, b - d * (1 - w))
+    """torch's CPU lerp with a scalar weight: ATen's two fused formulas (for stability)."""
+    # NOTE: one fused multiply-add with the scalar-selected operands: -(d * (1 - w)) + b is
+    # d * (w - 1) + b exactly (negation is exact, and 1 - w and w - 1 round alike).
+    small = jnp.abs(w) < 0.5
+    return _fma(b - a, jnp.where(small, w, w - 1), jnp.where(small, a, b))
 
 
 def _opmath(dt):
@@ -84,11 +146,11 @@ def _lerp_op(a, b, w):
 class _Ops:
     """torch's CPU element-wise tensor ops for one parameter dtype, on arrays already in the
     compute dtype (`up`): each op computes in torch's opmath and rounds its result once.
-    NOTE: measured on torch's CPU kernels for bfloat16/float16: the Python-scalar operand of
+    NOTE: measured on torch's CPU kernels: add(alpha=), addcmul_ and lerp_ are fused
+    multiply-adds (_fma), addcdiv_ is not, and a mul_ result is rounded on its own (_mul); for bfloat16/float16 the Python-scalar operand of
     mul_, lerp_, addcmul_/addcdiv_'s value and division is converted to float32, while add's
     alpha and add_(scalar) first round the scalar to the tensor's dtype. For float32/float64
-    the compute dtype is the dtype itself and the rounding is the identity, so these are the
-    plain expressions (and the same XLA program) as before."""
+    the compute dtype is the dtype itself and the rounding is the identity."""
 
     def __init__(self, dt):
         self.dt = dt
@@ -109,54 +171,71 @@ class _Ops:
         return jnp.asarray(x).astype(self.op)
 
     def r(self, x):
-        """A Python scalar first rounded to the tensor dtype (add's alpha, add_(scalar))."""
-        return jnp.asarray(x).astype(self.dt).astype(self.op)
+        """A Python scalar first rounded to the tensor dtype (add's alpha, add_(scalar)).
+        NOTE: via float32, as c10's double -> bfloat16/half conversion."""
+        return self.rd(self.f(x))
 
-    def add(self, a, b, alpha):
+    def grad(self, g, p, maximize, has_wd, wd):
+        """grad = -grad if maximize; grad = grad.add(param, alpha=weight_decay) if wd."""
+        if maximize:
+            g = -g
+        return self.add(g, p, wd) if has_wd else g
+
+    def add(self, a, b, alpha=1.0):
         """a.add(b, alpha=alpha)."""
-        return self.rd(a + self.r(alpha) * b)
+        if self.lowp:
+            # NOTE: alpha and b are both bfloat16/float16 values: their float32 product is
+            # exact, so the plain sum is the fused result (and cheaper).
+            return self.rd(a + self.r(alpha) * b)
+        return _fma(self.r(alpha), b, a)
 
     def adds(self, a, x):
         """a.add_(x) with a Python scalar x."""
         return self.rd(a + self.r(x))
 
+    def sub(self, a, b):
+        """a - b for tensors."""
+        return self.rd(a - b)
+
     def mul(self, a, x):
-        """a.mul_(x) with a Python scalar x."""
-        return self.rd(a * self.f(x))
+        """a.mul_(x) with a Python scalar (or float32 0-d tensor) x."""
+        return self.rd(_mul(a, self.f(x)))
+
+    def tmul(self, a, b):
+        """a * b for tensors."""
+        return self.rd(_mul(a, b))
 
     def divs(self, a, x):
         """a / x with a Python scalar x."""
-        return self.rd(a / self.f(x))
+        return self.rd(_div(a, self.f(x)))
+
+    def tdiv(self, a, b):
+        """a / b for tensors."""
+        return self.rd(_div(a, b))
+
+    def rdiv(self, x, a):
+        """x / a for a Python scalar x: torch's Tensor.__rtruediv__ is a.reciprocal() * x."""
+        return self.mul(self.rd(_div(jnp.ones_like(a), a)), x)
 
     def lerp(self, a, b, w):
         """a.lerp_(b, w) with a Python-scalar weight."""
         return self.rd(_lerp(a, b, self.f(w)))
 
     def addcmul(self, a, t1, t2, value):
-        """a.addcmul_(t1, t2, value=value): a + value * t1 * t2, left to right."""
-        return self.rd(a + (self.f(value) * t1) * t2)
+        """a.addcmul_(t1, t2, value=value): fma(value * t1, t2, a)."""
+        return self.rd(_fma(self.f(value) * t1, t2, a))
 
     def addcdiv(self, a, t1, t2, value):
         """a.addcdiv_(t1, t2, value=value): a + value * t1 / t2, left to right."""
-        return self.rd(a + (self.f(value) * t1) / t2)
+        return self.rd(a + _div(self.f(value) * t1, t2))
 
     def sqrt(self, a):
         """a.sqrt()."""
         return self.rd(jnp.sqrt(a))
 
-
-def _ema_sq(v, g, beta, c):
-    """exp_avg_sq.mul_(beta).addcmul_(g, g, value=1 - beta)."""
-    return v * c(beta) + (c(1 - beta) * g) * g
-
-
-def _prep_grad(static_max, static_wd, p, g, wd, c):
-    """grad = -grad if maximize; grad = grad.add(param, alpha=weight_decay) if wd != 0."""
-    if static_max:
-        g = -g
-    if static_wd:
-        g = g + c(wd) * p
-    return g
+    def ema_sq(self, v, g, beta):
+        """v.mul_(beta).addcmul_(g, g, value=1 - beta)."""
+        return self.addcmul(self.mul(v, beta), g, g, 1 - beta)
 
 
 def sgd(static, hp, p, g, st):
@@ -165,23 +244,13 @@ def sgd(static, hp, p, g, st):
     lr, mom, damp, wd = hp[0], hp[1], hp[2], hp[3]
     k = _Ops(p.dtype)
     p, g, st = k.up(p), k.up(g), tuple(map(k.up, st))
-    if maximize:
-        g = -g
-    if has_wd:
-        g = k.add(g, p, wd)
+    g = k.grad(g, p, maximize, has_wd, wd)
     if has_mom:
+        # NOTE: not optax.trace: torch's buf.mul_(momentum).add_(grad, alpha=1 - dampening)
+        # rounds the product before the (fused) add, and nesterov's grad.add(buf, alpha=m) fuses.
         (buf,) = st
-        if damp_zero and not k.lowp:
-            # NOTE: optax.trace is exactly torch's momentum when dampening == 0: t = g + m * t,
-            # and torch's first buffer (a copy of grad) equals optax's from a zero trace.
-            # Low precision takes the op-by-op branch: torch rounds after mul_ and add_.
-            tx = optax.trace(decay=k.f(mom), nesterov=nesterov)
-            tr = optax.TraceState(trace=jnp.zeros_like(g) if buf is None else buf)
-            g, new = tx.update(g, tr)
-            buf = new.trace
-        else:
-            buf = g if buf is None else k.add(k.mul(buf, mom), g, 1 - damp)
-            g = k.add(g, buf, mom) if nesterov else buf
+        buf = g if buf is None else k.add(k.mul(buf, mom), g, 1 - damp)
+        g = k.add(g, buf, mom) if nesterov else buf
         st = (buf,)
     return k.down(k.add(p, g, -lr)), tuple(map(k.down, st))
 
@@ -203,7 +272,7 @@ def adam(static, hp, p, g, st):
         else:
             g = k.add(g, p, wd)
     m = k.lerp(m, g, 1 - b1)
-    v = k.addcmul(k.mul(v, b2), g, g, 1 - b2)
+    v = k.ema_sq(v, g, b2)
     bc1 = 1 - b1 ** s
     bc2_sqrt = (1 - b2 ** s) ** 0.5
     step_size = lr / bc1
@@ -220,14 +289,15 @@ def adamax(static, hp, p, g, st):
     """torch.optim.Adamax single-tensor rule."""
     maximize, has_wd = static
     lr, b1, b2, eps, wd = hp[0], hp[1], hp[2], hp[3], hp[4]
-    c = _cast(p)
+    k = _Ops(p.dtype)
     step, m, u = st
-    g = _prep_grad(maximize, has_wd, p, g, wd, c)
+    p, g, m, u = map(k.up, (p, g, m, u))
+    g = k.grad(g, p, maximize, has_wd, wd)
     step = step + 1
-    m = _lerp(m, g, c(1 - b1))
-    u = jnp.maximum(u * c(b2), jnp.abs(g) + c(eps))
+    m = k.lerp(m, g, 1 - b1)
+    u = jnp.maximum(k.mul(u, b2), k.adds(jnp.abs(g), eps))
     clr = lr / (1 - b1 ** step.astype(_F64))
-    return p + (c(-clr) * m) / u, (step, m, u)
+    return k.down(k.addcdiv(p, m, u, -clr)), (step, k.down(m), k.down(u))
 
 
 def adagrad(static, hp, p, g, st):
@@ -238,10 +308,7 @@ def adagrad(static, hp, p, g, st):
     step, acc = st
     p, g, acc = map(k.up, (p, g, acc))
     step = step + 1
-    if maximize:
-        g = -g
-    if has_wd:
-        g = k.add(g, p, wd)
+    g = k.grad(g, p, maximize, has_wd, wd)
     clr = lr / (1 + (step.astype(_F64) - 1) * lr_decay)
     acc = k.addcmul(acc, g, g, 1)
     std = k.adds(k.sqrt(acc), eps)
@@ -252,15 +319,16 @@ def adadelta(static, hp, p, g, st):
     """torch.optim.Adadelta single-tensor rule."""
     maximize, has_wd = static
     lr, rho, eps, wd = hp[0], hp[1], hp[2], hp[3]
-    c = _cast(p)
+    k = _Ops(p.dtype)
     step, sq, acc = st
+    p, g, sq, acc = map(k.up, (p, g, sq, acc))
     step = step + 1
-    g = _prep_grad(maximize, has_wd, p, g, wd, c)
-    sq = _ema_sq(sq, g, rho, c)
-    std = jnp.sqrt(sq + c(eps))
-    delta = (jnp.sqrt(acc + c(eps)) / std) * g
-    acc = _ema_sq(acc, delta, rho, c)
-    return p + c(-lr) * delta, (step, sq, acc)
+    g = k.grad(g, p, maximize, has_wd, wd)
+    sq = k.ema_sq(sq, g, rho)
+    std = k.sqrt(k.adds(sq, eps))
+    delta = k.tmul(k.tdiv(k.sqrt(k.adds(acc, eps)), std), g)
+    acc = k.ema_sq(acc, delta, rho)
+    return k.down(k.add(p, delta, -lr)), (step, k.down(sq), k.down(acc))
 
 
 def rmsprop(static, hp, p, g, st):
@@ -271,11 +339,8 @@ def rmsprop(static, hp, p, g, st):
     step, sq, buf, gavg = st
     p, g, sq, buf, gavg = map(k.up, (p, g, sq, buf, gavg))
     step = step + 1
-    if maximize:
-        g = -g
-    if has_wd:
-        g = k.add(g, p, wd)
-    sq = k.addcmul(k.mul(sq, alpha), g, g, 1 - alpha)
+    g = k.grad(g, p, maximize, has_wd, wd)
+    sq = k.ema_sq(sq, g, alpha)
     if centered:
         gavg = k.lerp(gavg, g, 1 - alpha)
         avg = k.sqrt(k.addcmul(sq, gavg, gavg, -1))
@@ -294,8 +359,9 @@ def nadam(static, hp, p, g, st):
     """torch.optim.NAdam single-tensor rule (capturable=False path)."""
     maximize, has_wd, decoupled = static
     lr, b1, b2, eps, wd, md = hp[0], hp[1], hp[2], hp[3], hp[4], hp[5]
-    c = _cast(p)
+    k = _Ops(p.dtype)
     step, mu_product, m, v = st
+    p, g, m, v = map(k.up, (p, g, m, v))
     if maximize:
         g = -g
     step = step + 1
@@ -303,85 +369,90 @@ def nadam(static, hp, p, g, st):
     bc2 = 1 - b2 ** s
     if has_wd:
         if decoupled:
-            p = p * c(1 - lr * wd)
+            p = k.mul(p, 1 - lr * wd)
         else:
-            g = g + c(wd) * p
+            g = k.add(g, p, wd)
     mu = b1 * (1.0 - 0.5 * (0.96 ** (s * md)))
     mu_next = b1 * (1.0 - 0.5 * (0.96 ** ((s + 1) * md)))
-    mu_product = mu_product * mu.astype(mu_product.dtype)
-    m = _lerp(m, g, c(1 - b1))
-    v = _ema_sq(v, g, b2, c)
-    denom = jnp.sqrt(v / c(bc2)) + c(eps)
+    mu_product = mu_product * mu.astype(mu_product.dtype)  # NOTE: a float32 tensor *= float
+    m = k.lerp(m, g, 1 - b1)
+    v = k.ema_sq(v, g, b2)
+    denom = k.adds(k.sqrt(k.divs(v, bc2)), eps)
     mp = mu_product.astype(_F64)
-    mu_product_next = mp * mu_next
-    p = p + (c(-lr * (1.0 - mu) / (1.0 - mp)) * g) / denom
-    p = p + (c((-lr * mu_next) / (1.0 - mu_product_next)) * m) / denom
-    return p, (step, mu_product, m, v)
+    p = k.addcdiv(p, g, denom, -lr * (1.0 - mu) / (1.0 - mp))
+    p = k.addcdiv(p, m, denom, (-lr * mu_next) / (1.0 - mp * mu_next))
+    return k.down(p), (step, mu_product, k.down(m), k.down(v))
 
 
 def radam(static, hp, p, g, st):
     """torch.optim.RAdam single-tensor rule (capturable=False path)."""
     maximize, has_wd, decoupled = static
     lr, b1, b2, eps, wd = hp[0], hp[1], hp[2], hp[3], hp[4]
-    c = _cast(p)
+    k = _Ops(p.dtype)
     step, m, v = st
+    p, g, m, v = map(k.up, (p, g, m, v))
     if maximize:
         g = -g
     step = step + 1
     s = step.astype(_F64)
     if has_wd:
         if decoupled:
-            p = p * c(1 - lr * wd)
+            p = k.mul(p, 1 - lr * wd)
         else:
-            g = g + c(wd) * p
-    m = _lerp(m, g, c(1 - b1))
-    v = _ema_sq(v, g, b2, c)
+            g = k.add(g, p, wd)
+    m = k.lerp(m, g, 1 - b1)
+    v = k.ema_sq(v, g, b2)
     bc1 = 1 - b1 ** s
     bc2 = 1 - b2 ** s
-    bcm = m / c(bc1)
+    bcm = k.divs(m, bc1)
     rho_inf = 2 / (1 - b2) - 1
     rho_t = rho_inf - 2 * s * (b2 ** s) / bc2
     # NOTE: torch branches in Python on rho_t > 5; both branches are computed and selected here
     # (the rectification term is NaN when rho_t <= 4, but that branch is not taken).
     rect = ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
-    adaptive = c(bc2 ** 0.5) / (jnp.sqrt(v) + c(eps))
-    upd = jnp.where(rho_t > 5.0, ((bcm * c(lr)) * adaptive) * c(rect), bcm * c(lr))
-    return p - upd, (step, m, v)
+    adaptive = k.rdiv(bc2 ** 0.5, k.adds(k.sqrt(v), eps))
+    plain = k.mul(bcm, lr)
+    upd = jnp.where(rho_t > 5.0, k.mul(k.tmul(plain, adaptive), rect), plain)
+    return k.down(k.add(p, upd, -1.0)), (step, k.down(m), k.down(v))
 
 
 def rprop(static, hp, p, g, st):
     """torch.optim.Rprop single-tensor rule."""
     (maximize,) = static
     etaminus, etaplus, smin, smax = hp[0], hp[1], hp[2], hp[3]
-    c = _cast(p)
+    k = _Ops(p.dtype)
     step, prev, step_size = st
+    p, g, prev, step_size = map(k.up, (p, g, prev, step_size))
     step = step + 1
     if maximize:
         g = -g
-    sign = jnp.sign(g * prev)
-    sign = jnp.where(sign > 0, c(etaplus), jnp.where(sign < 0, c(etaminus), c(1.0)))
-    step_size = jnp.minimum(jnp.maximum(step_size * sign, c(smin)), c(smax))
-    g = jnp.where(sign == c(etaminus), jnp.zeros_like(g), g)
-    p = p + (-jnp.sign(g)) * step_size
-    return p, (step, g, step_size)
+    sign = jnp.sign(k.tmul(g, prev))
+    # NOTE: sign[sign.gt(0)] = etaplus stores the scalars into a tensor of the param dtype
+    em = k.r(etaminus)
+    sign = jnp.where(sign > 0, k.r(etaplus), jnp.where(sign < 0, em, jnp.ones_like(sign)))
+    step_size = k.rd(jnp.clip(k.tmul(step_size, sign), k.f(smin), k.f(smax)))
+    g = jnp.where(sign == em, jnp.zeros_like(g), g)
+    p = k.addcmul(p, jnp.sign(g), step_size, -1)
+    return k.down(p), (step, k.down(g), k.down(step_size))
 
 
 def asgd(static, hp, p, g, st):
     """torch.optim.ASGD single-tensor rule (capturable=False path)."""
     maximize, has_wd = static
     lr, lambd, alpha, t0, wd = hp[0], hp[1], hp[2], hp[3], hp[4]
-    c = _cast(p)
+    k = _Ops(p.dtype)
     step, eta, mu, ax = st
-    g = _prep_grad(maximize, has_wd, p, g, wd, c)
+    p, g, ax = map(k.up, (p, g, ax))
+    g = k.grad(g, p, maximize, has_wd, wd)
     step = step + 1
     eta_value = eta.astype(_F64)
-    p = p * c(1 - lambd * eta_value)
-    p = p + c(-eta_value) * g
-    ax = jnp.where(mu != 1, ax + (p - ax) * mu.astype(p.dtype), p)
+    p = k.mul(p, 1 - lambd * eta_value)
+    p = k.add(p, g, -eta_value)
+    ax = jnp.where(mu != 1, k.add(ax, k.mul(k.sub(p, ax), mu)), p)
     s = step.astype(_F64)
     eta = (lr / ((1 + lambd * lr * s) ** alpha)).astype(eta.dtype)
     mu = (1 / jnp.maximum(1.0, s - t0)).astype(mu.dtype)
-    return p, (step, eta, mu, ax)
+    return k.down(p), (step, eta, mu, k.down(ax))
 
 
 def _as_real(x):

@@ -69,12 +69,17 @@ def test_low_precision_trajectory_equals_torch(name, kw, dtype):
 
 @pytest.mark.parametrize("name,kw", CONFIGS, ids=IDS)
 def test_float32_control(name, kw):
-    """float32 agrees to float32 rounding (torch's vector kernels fuse multiply-adds)."""
+    """float32: SGD bit-equal (fused multiply-adds reproduced); the rules that take a square
+    root agree to a few ulps (torch's float32 CPU sqrt is not correctly rounded; see
+    test_low_precision_more.py for their bit-equality under a correctly rounded sqrt)."""
     ps, gs = _data()
     want = _run(torch, name, kw, "float32", ps, gs)
     got = _run(jtorch, name, kw, "float32", ps, gs)
     for i, (a, b) in enumerate(zip(got, want)):
-        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6, err_msg=f"param {i}")
+        if name == "SGD":
+            np.testing.assert_array_equal(a, b, err_msg=f"param {i}")
+        else:
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7, err_msg=f"param {i}")
 
 
 @pytest.mark.parametrize("name", ["Adam", "RMSprop", "Adagrad"])
