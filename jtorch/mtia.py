@@ -2,6 +2,9 @@
 torch build without MTIA: nothing is available and calls that need a device raise torch's errors."""
 import builtins
 
+from ._absent_device import (get_rng_state_all, manual_seed, manual_seed_all, seed,  # noqa: F401
+                             seed_all)
+
 __all__ = ["init", "is_available", "is_initialized", "synchronize", "device_count",
            "current_device", "current_stream", "memory_stats", "max_memory_allocated",
            "memory_allocated", "reset_peak_memory_stats", "get_device_capability",
@@ -98,23 +101,8 @@ def reset_peak_memory_stats(device=None):
     """A no-op: no MTIA allocator was initialised."""
 
 
-# NOTE: torch queues seeding calls until an MTIA initialises, which never happens here.
-def manual_seed(seed):
-    """A no-op (torch queues it until an MTIA initialises, which never happens here)."""
-    builtins.int(seed)
 
 
-def manual_seed_all(seed):
-    """A no-op (torch queues it until an MTIA initialises, which never happens here)."""
-    builtins.int(seed)
-
-
-def seed():
-    """A no-op (torch queues it until an MTIA initialises, which never happens here)."""
-
-
-def seed_all():
-    """A no-op (torch queues it until an MTIA initialises, which never happens here)."""
 
 
 def initial_seed():
@@ -126,10 +114,6 @@ def get_rng_state(device="mtia"):
     """torch's AssertionError: jtorch has no MTIA backend."""
     _lazy_init()
 
-
-def get_rng_state_all():
-    """[]: one state per MTIA device, and there are none."""
-    return []
 
 
 def is_bf16_supported(including_emulation=True):

@@ -1,8 +1,10 @@
 """torch.xpu: Intel GPUs. jtorch has no XPU backend, so this behaves like a torch build without
 XPU: nothing is available, seeding calls are dropped, and calls that need a device raise torch's
 AssertionError("Torch not compiled with XPU enabled")."""
-import builtins
 import collections
+
+from ._absent_device import (get_rng_state_all, manual_seed, manual_seed_all, seed,  # noqa: F401
+                             seed_all)
 
 __all__ = ["is_available", "device_count", "is_initialized", "init", "synchronize",
            "current_device", "set_device", "get_device_name", "get_device_capability",
@@ -67,24 +69,8 @@ def get_device_properties(device=None):
     _lazy_init()
 
 
-# NOTE: torch queues seeding calls until the XPU initialises, which on a build without XPU
-# never happens: they are dropped (after the seed's int() conversion).
-def manual_seed(seed):
-    """A no-op (torch queues it until an XPU initialises, which never happens here)."""
-    builtins.int(seed)
 
 
-def manual_seed_all(seed):
-    """A no-op (torch queues it until an XPU initialises, which never happens here)."""
-    builtins.int(seed)
-
-
-def seed():
-    """A no-op (torch queues it until an XPU initialises, which never happens here)."""
-
-
-def seed_all():
-    """A no-op (torch queues it until an XPU initialises, which never happens here)."""
 
 
 def initial_seed():
@@ -96,10 +82,6 @@ def get_rng_state(device="xpu"):
     """torch's AssertionError: jtorch has no XPU backend."""
     _lazy_init()
 
-
-def get_rng_state_all():
-    """[]: one state per XPU device, and there are none."""
-    return []
 
 
 def set_rng_state(new_state, device="xpu"):

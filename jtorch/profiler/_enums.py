@@ -1,30 +1,11 @@
 """torch's profiler enums ProfilerActivity and DeviceType (pybind enums in torch._C)."""
-import enum
+from .._pybind_enum import PybindEnum
 
 __all__ = ["ProfilerActivity", "DeviceType"]
 
 
-class _IntLike(enum.Enum):
-    """An enum whose members convert to int like torch's pybind11 enums (but never == an int)."""
-
-    def __int__(self):
-        return self.value
-
-    def __index__(self):
-        return self.value
-
-    def __hash__(self):
-        return hash(self.value)
-
-    def __repr__(self):
-        return f"<{type(self).__name__}.{self.name}: {self.value}>"
-
-    def __str__(self):
-        return f"{type(self).__name__}.{self.name}"
-
-
 # NOTE: member order and values as torch lists them (MTIA before CUDA).
-class ProfilerActivity(_IntLike):
+class ProfilerActivity(PybindEnum):
     """Activity groups a profiler can collect (torch's values)."""
     CPU = 0
     XPU = 1
@@ -35,7 +16,7 @@ class ProfilerActivity(_IntLike):
 
 
 # NOTE: torch lists the members in this order (MTIA's value sits out of order).
-class DeviceType(_IntLike):
+class DeviceType(PybindEnum):
     """The device type of a profiler event (torch's c10::DeviceType values)."""
     CPU = 0
     CUDA = 1

@@ -1,7 +1,7 @@
 """SDPBackend and the sdpa_kernel context manager (kernel selection flags, recorded only)."""
 import contextlib
-import enum
 
+from ..._pybind_enum import PybindEnum
 from ...backends import cuda as _cuda_backend
 
 __all__ = ["SDPBackend", "sdpa_kernel", "WARN_FOR_UNFUSED_KERNELS"]
@@ -11,7 +11,7 @@ __all__ = ["SDPBackend", "sdpa_kernel", "WARN_FOR_UNFUSED_KERNELS"]
 WARN_FOR_UNFUSED_KERNELS = False
 
 
-class SDPBackend(enum.Enum):
+class SDPBackend(PybindEnum):
     """The scaled-dot-product-attention backends (torch._C._SDPBackend's members and values)."""
 
     ERROR = -1
@@ -20,17 +20,6 @@ class SDPBackend(enum.Enum):
     EFFICIENT_ATTENTION = 2
     CUDNN_ATTENTION = 3
     OVERRIDEABLE = 4
-
-    # NOTE: torch's pybind enum converts with int() and hashes like its value, but (like an Enum)
-    # never equals an int and has no ordering.
-    def __int__(self):
-        return self.value
-
-    def __index__(self):
-        return self.value
-
-    def __hash__(self):
-        return hash(self.value)
 
 
 SDPBackend.__module__ = "jtorch.nn.attention"
