@@ -96,6 +96,7 @@ class Tensor:
     # regenerates its grad_fn (AsStridedBackward0 over the root's graph) when it is read.
     __slots__ = ("_a", "_base", "_st", "_seen", "_ver", "_rg", "_grad", "_gfn", "_gv",
                  "_retain", "_hooks", "_out_idx", "__dict__", "__weakref__")
+    _inf = False  # NOTE: made under inference_mode (set in the instance __dict__ by wrap)
 
     def __new__(cls, *args, **kwargs):
         from ._ops.creation import _legacy_new
@@ -238,6 +239,10 @@ class Tensor:
         """An emulated address: equal for tensors sharing storage and offset."""
         root = self if self._base is None else self._base
         return id(root) * 64 + self.storage_offset() * self._a.dtype.itemsize
+
+    def is_inference(self):
+        """True for a tensor made under inference_mode (a view: its base's answer)."""
+        return (self if self._base is None else self._base)._inf
 
     def untyped_storage(self):
         """The UntypedStorage holding this tensor's root bytes (see jtorch/_storage.py)."""
@@ -461,6 +466,11 @@ def _canon_dim(dim, ndim):
     return dim + n if dim < 0 else dim
 
 
+# NOTE: how many inference_mode(True) blocks are open in any thread: while none is, wrap() skips
+# reading the thread-local mode.
+INFERENCE = [0]
+
+
 def wrap(a):
     """A fresh leaf Tensor around a jax.Array."""
     t = _new(Tensor)
@@ -474,6 +484,8 @@ def wrap(a):
     t._gv = 0
     t._retain = False
     t._hooks = None
+    if INFERENCE[0] and hooks.mode.inference:
+        t._inf = True
     return t
 
 

@@ -21,7 +21,7 @@ __all__ = [
     "layout", "memory_format", "strided", "sparse_coo", "sparse_csr", "sparse_csc",
     "sparse_bsr", "sparse_bsc", "jagged", "contiguous_format", "channels_last",
     "channels_last_3d", "preserve_format", "legacy_contiguous_format",
-    "e", "pi", "inf", "nan", "newaxis", "vmap", "detach", "typename", "is_nonzero",
+    "e", "pi", "inf", "nan", "newaxis", "vmap", "detach", "typename", "is_nonzero", "is_inference",
     "is_same_size", "is_signed", "get_device", "set_default_tensor_type", "clone", "empty",
     "empty_like", "zeros_like", "ones_like", "full_like", "rand_like", "randn_like",
     "randint_like", "rms_norm", "kl_div", "embedding", "batch_norm", "instance_norm",
@@ -80,6 +80,11 @@ def detach(input):
 def is_nonzero(input):
     """The truth value of a one-element tensor (torch.is_nonzero)."""
     return builtins.bool(_tensor_arg("is_nonzero", input))
+
+
+def is_inference(input):
+    """True for a tensor made under inference_mode (torch.is_inference)."""
+    return _tensor_arg("is_inference", input).is_inference()
 
 
 def is_same_size(input, other):

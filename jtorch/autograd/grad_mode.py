@@ -95,18 +95,23 @@ class set_grad_enabled(_DecoratorContextManager):
 
 
 class inference_mode(_DecoratorContextManager):
-    """Like no_grad (jtorch has no separate inference tensors)."""
+    """No autograd recording, and tensors made inside are inference tensors (is_inference());
+    inference_mode(False) turns it off and grad mode on, as torch's InferenceMode(false)."""
 
     def __init__(self, mode=True):
         self.mode = mode
 
     def __enter__(self):
+        from .._tensor import INFERENCE
         self.prev = (hooks.mode.enabled, hooks.mode.inference)
-        if self.mode:
-            hooks.mode.enabled, hooks.mode.inference = False, True
+        on = bool(self.mode)
+        hooks.mode.enabled, hooks.mode.inference = not on, on
+        INFERENCE[0] += on
 
     def __exit__(self, *exc):
+        from .._tensor import INFERENCE
         hooks.mode.enabled, hooks.mode.inference = self.prev
+        INFERENCE[0] -= bool(self.mode)
 
     def clone(self):
         return self.__class__(self.mode)
