@@ -103,3 +103,5 @@ from ._device_modules import get_device_module  # noqa: E402,F401
 from ._symbolic import *  # noqa: E402,F401,F403  (sym_int, sym_max, ..., SymInt/SymFloat/SymBool)
 from ._lowrank import svd_lowrank, pca_lowrank  # noqa: E402,F401
 from ._lobpcg import lobpcg  # noqa: E402,F401
+from . import library  # noqa: E402,F401
+from ._ops_namespace import ops  # noqa: E402,F401

@@ -499,3 +499,7 @@ def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, 
     finally:
         for owner, name, store, old in reversed(saved):
             _set(owner, name, store, old)
+
+from ._func_extra import (functionalize, linearize, replace_all_batch_norm_modules_,  # noqa: E402
+                          stack_module_state)
+__all__ += ["stack_module_state", "functionalize", "linearize", "replace_all_batch_norm_modules_"]

@@ -19,6 +19,7 @@ from .. import _random as R
 from .._tensor import Tensor, wrap
 from ..autograd import grad_mode
 from . import _dynamic as _D
+from . import _stance as ST
 from . import effects as E
 from . import state as S
 
@@ -114,6 +115,9 @@ class CompiledFunction:
             pattern = None
             key = self._key(leaves, treedef, st, c)
             entry = self._cache.get(key)
+        if ST.STANCE[0] is not None and ST.run_eagerly(self, leaves, treedef,
+                                                        entry is not None):
+            return None  # NOTE: torch.compiler.set_stance: run eagerly (or raise)
         if entry is not None:
             counters["cache_hits"] += 1
             return entry
@@ -175,7 +179,10 @@ class CompiledFunction:
         if not self._warm:
             # NOTE: the first call runs eagerly, so state that code creates lazily (optimizer
             # moments, lazy modules, `.grad`) exists before a trace fixes the state's layout.
+            if ST.STANCE[0] is not None:
+                ST.first_call(self)
             self._warm = True
+            self._warm_key = self._arg_key(*_flatten((args, kwargs)))  # NOTE: for set_stance
             return self.fn(*args, **kwargs)
         leaves, treedef = _flatten((args, kwargs))
         fast = self._fast
@@ -382,6 +389,14 @@ def make_pure(fn, leaves, treedef, st):
             except _CONCRETE_ERRORS as e:
                 raise _control_flow_error(e) from None
             spec["replay"] = eff.replay
+            if any(t._grad is not None for t in fresh.values()):
+                # NOTE: an argument's .grad is not part of the program's state (only captured
+                # tensors' are): the gradient would be lost. Say so instead.
+                raise NotImplementedError(
+                    "jtorch.compile: the compiled function ran backward() into a tensor passed "
+                    "as an argument (its .grad would be lost); capture that tensor instead of "
+                    "passing it (e.g. make it a module parameter), or call backward() outside "
+                    "the compiled function")
             out_leaves, out_tree = _flatten(out)
             spec.setdefault("tree", out_tree)
             spec.setdefault("kinds", [(isinstance(o, Tensor), None if isinstance(o, Tensor) else o,

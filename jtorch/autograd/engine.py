@@ -1,4 +1,6 @@
 """The backward engine: walk the tape in reverse topological order (iteratively)."""
+import itertools
+
 import jax.numpy as jnp
 
 from .._ops.registry import dispatch, hooks
@@ -15,6 +17,13 @@ _FREED = ("Trying to backward through the graph a second time (or directly acces
           "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
           "backward through the graph a second time or if you need to access saved tensors after "
           "calling backward.")
+
+
+# NOTE: the graph tasks now running, innermost last: (task id, dependency counts (its keys are
+# the nodes the task reaches), executed set or None). Read by graph.register_multi_grad_hook
+# (torch's _current_graph_task_id/_will_engine_execute_node) and the reentrant checkpoint.
+_TASKS = []
+_TASK_IDS = itertools.count()
 
 
 def _topo(edges):
@@ -136,6 +145,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
     node = None
     if anomaly:
         prev_current = _am._CURRENT
+    _TASKS.append((next(_TASK_IDS), deps, execute))
     try:
         while ready:
             node = ready.pop()
@@ -181,6 +191,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
             _am.warn_stack(node)
         raise
     finally:
+        _TASKS.pop()
         hooks.mode.enabled = prev_mode
         if anomaly:
             _am._CURRENT = prev_current

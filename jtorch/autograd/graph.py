@@ -14,6 +14,19 @@ from ._saved import op_meta, version_error
 __all__ = ["Node", "AccumulateGrad", "record", "rebase", "regen_view", "edge_of", "check_saved",
            "torch_edges", "run_post_accumulate_hooks"]
 
+# NOTE: torch's public helpers live in _graph_extra (it needs jtorch.utils.hooks, which imports
+# jtorch.nn: loaded on first access so the tape itself imports nothing above autograd).
+_EXTRA = ("GradientEdge", "get_gradient_edge", "register_multi_grad_hook", "increment_version",
+          "saved_tensors_hooks", "save_on_cpu", "disable_saved_tensors_hooks")
+__all__ += list(_EXTRA)
+
+
+def __getattr__(name):
+    if name in _EXTRA:
+        from . import _graph_extra
+        return getattr(_graph_extra, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 _INEXACT = frozenset("fc")  # NOTE: dtype kinds that carry gradients (floating, complex)
 
 

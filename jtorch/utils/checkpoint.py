@@ -8,8 +8,16 @@ when no tensor input requires grad.
 import contextlib
 import warnings
 
+from ._checkpoint_extra import (SAC_IGNORED_OPS, CheckpointError, CheckpointFunction,
+                                CheckpointPolicy, DefaultDeviceType, GraphExecGroup,
+                                SelectiveCheckpointContext, create_selective_checkpoint_contexts,
+                                get_device_states, set_checkpoint_early_stop, set_device_states)
+
 __all__ = ["checkpoint", "checkpoint_sequential", "noop_context_fn", "set_checkpoint_debug_enabled",
-           "check_backward_validity", "detach_variable"]
+           "check_backward_validity", "detach_variable", "CheckpointError", "CheckpointFunction",
+           "get_device_states", "set_device_states", "set_checkpoint_early_stop",
+           "DefaultDeviceType", "CheckpointPolicy", "SelectiveCheckpointContext",
+           "create_selective_checkpoint_contexts", "SAC_IGNORED_OPS", "GraphExecGroup"]
 
 _DEFAULT_DETERMINISM_MODE = "default"
 _DETERMINISM_MODES = ("default", "none")
@@ -20,10 +28,21 @@ def noop_context_fn():
     return contextlib.nullcontext(), contextlib.nullcontext()
 
 
+_checkpoint_debug_enabled = None
+
+
 @contextlib.contextmanager
 def set_checkpoint_debug_enabled(enabled):
-    """Accepted for compatibility; jtorch's checkpoint has no recomputation to debug."""
-    yield
+    """Override checkpoint's `debug` inside the block (None: use each call's argument)."""
+    # NOTE: jtorch's checkpoint has no recomputation to trace; the flag only drives torch's
+    # debug/context_fn argument check.
+    global _checkpoint_debug_enabled
+    prev = _checkpoint_debug_enabled
+    try:
+        _checkpoint_debug_enabled = enabled
+        yield
+    finally:
+        _checkpoint_debug_enabled = prev
 
 
 def check_backward_validity(inputs):
@@ -78,6 +97,9 @@ def checkpoint(function, *args, use_reentrant=None, context_fn=noop_context_fn,
             with jtorch.no_grad():
                 return function(*args)
         return function(*args)
+    if (_checkpoint_debug_enabled if _checkpoint_debug_enabled is not None else debug) and \
+            context_fn is not noop_context_fn:
+        raise ValueError("debug=True is incompatible with non-default context_fn")
     if determinism_check not in _DETERMINISM_MODES:
         raise ValueError(f"determinism_check should be one of {list(_DETERMINISM_MODES)}, "
                          f"but got {determinism_check}")

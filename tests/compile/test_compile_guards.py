@@ -254,3 +254,21 @@ def test_compiled_function_reading_its_own_name_keeps_the_fast_path(walks):
     n = walks[0]
     _check(eager, comp, step, x, y)
     assert walks[0] == n  # NOTE: its own bookkeeping (the last call's program) is not state
+
+
+def test_backward_into_an_argument_raises_instead_of_losing_its_grad():
+    """jtorch.compile keeps captured tensors' .grad as program state, not arguments': a step
+    that runs backward() into an argument must say so, not drop the gradient."""
+    x = jtorch.ones(3, requires_grad=True)
+
+    def f(x):
+        y = (x * x).sin().sum()
+        y.backward()
+        return y
+    cf = jtorch.compile(f)
+    cf(x)  # NOTE: the first call runs eagerly (and accumulates into x.grad, as torch)
+    g1 = x.grad.clone()
+    with pytest.raises(NotImplementedError, match="backward\\(\\) into a tensor passed as an "
+                                                   "argument"):
+        cf(x)
+    np.testing.assert_allclose(x.grad.numpy(), g1.numpy())  # NOTE: nothing half-written

@@ -1,0 +1,1 @@
+"""Differential tests of jtorch.library (custom operators) and torch.ops against torch."""
