@@ -5,6 +5,10 @@ from ..autograd.function import Function
 
 __all__ = ["CompiledFunction", "vjp_program"]
 
+# NOTE: > 0 while a compiled function is traced under jax.vjp (its differentiable-outputs
+# path): custom autograd.Functions must then be JAX custom_vjps, not tape nodes.
+IN_VJP = [0]
+
 
 def vjp_program(pure, s_idx, i_idx):
     """(forward, backward) jitted: forward returns the outputs, the new state and the VJP of the
@@ -18,7 +22,11 @@ def vjp_program(pure, s_idx, i_idx):
                 a2[i] = d[k]
             for k, i in enumerate(i_idx):
                 i2[i] = d[len(s_idx) + k]
-            outs, new_arrs, new_grads, new_key = pure(a2, grads, key, i2, hps)
+            IN_VJP[0] += 1
+            try:
+                outs, new_arrs, new_grads, new_key = pure(a2, grads, key, i2, hps)
+            finally:
+                IN_VJP[0] -= 1
             return outs, (new_arrs, new_grads, new_key)
         outs, vjp, aux = jax.vjp(f, *diff, has_aux=True)
         return outs, aux, vjp

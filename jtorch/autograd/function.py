@@ -266,9 +266,18 @@ class Function(FunctionCtx, metaclass=FunctionMeta):
             bound.apply_defaults()
             args, kwargs = bound.args, bound.kwargs
         T = _T()
-        if any(isinstance(a, T) and _is_tracer(a) for a in args):
+        if any(isinstance(a, T) and _is_tracer(a) for a in args) and not _taped_trace(args, T):
             return _apply_traced(cls, args, kwargs)
         return _apply(cls, args, kwargs)
+
+
+def _taped_trace(args, T):
+    """True inside a jtorch.compile trace (not its VJP pass) with an input requiring grad.
+    NOTE: the traced step runs jtorch's tape on tracers: a backward() later in the same step must
+    reach the user's backward through a tape node (a JAX custom_vjp records none)."""
+    from .._compile import _diff, compiled
+    return compiled.is_compiling() and not _diff.IN_VJP[0] and hooks.mode.enabled and \
+        any(isinstance(a, T) and a._rg for a in args)
 
 
 def _run_forward(cls, ctx, args, kwargs):
