@@ -76,6 +76,10 @@ def _restore_global_state():
         import torch
         if torch.get_default_dtype() is not torch.float32:
             torch.set_default_dtype(torch.float32)
+        # NOTE: torch's Dynamo, on its first torch.compile in a process, turns the oracle's
+        # distribution argument validation off for good (eval_frame: set_default_validate_args
+        # (False)); tests that compile with real torch must not change later tests' oracle.
+        torch.distributions.Distribution._validate_args = __debug__
     except ImportError:  # pragma: no cover - torch is a test dependency
         pass
     jt = sys.modules.get("jtorch")
