@@ -106,12 +106,5 @@ def call_op(entry, args, kwargs):
         if entry.custom_op:
             _check_no_alias(entry, fn, values, out)
         return out
-    cls = _autograd_function(entry)
-    from .._compile.compiled import is_compiling
-    if is_compiling() and any(t.requires_grad for t in _tensors(values)):
-        # NOTE: jtorch.compile runs the eager tape on tracers (backward inside the traced step),
-        # but Function.apply sends tracer inputs to its torch.func path (a jax.custom_vjp with no
-        # tape node); the tape path records the node the traced backward needs.
-        from ..autograd.function import _apply
-        return _apply(cls, tuple(values), {})
-    return cls.apply(*values)
+    # NOTE: inside a jtorch.compile trace Function.apply records a tape node itself
+    return _autograd_function(entry).apply(*values)
