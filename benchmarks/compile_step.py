@@ -3,7 +3,8 @@
 Rows: the jtorch.compile'd step vs a hand-written jax.jit + optax step (bar <= 1.15x) and vs torch
 eager (bar: >= 1.8x faster, i.e. <= 0.556x torch's time); eager jtorch vs torch eager (bar <= 1.5x).
 The first compiled call (trace + XLA compile) is reported in the row's note.
-An informational row times 10-step loops (steps back to back, as a training loop runs them).
+An informational row times 10-step loops (steps back to back, as a training loop runs them);
+another the common torch.compile(model) usage: compiled forward, eager backward and Adam step.
 """
 import time
 
@@ -50,6 +51,21 @@ def _torch_step(torch, device="cpu"):
     def step(x, y):
         opt.zero_grad()
         loss = torch.nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+    return step
+
+
+def _module_compiled_step(torch, device="cpu"):
+    """The step as most torch.compile users write it: the model compiled, the loss, backward
+    and optimizer step eager."""
+    model, opt = _mlp_adam(torch, device)
+    cmodel = torch.compile(model)
+
+    def step(x, y):
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(cmodel(x), y)
         loss.backward()
         opt.step()
         return loss
@@ -172,6 +188,14 @@ def run(quick=False):
         "torch": lambda: (_loop(lambda: t_step(px, py)), sync()),
     }
     res_loop = compare(loops, budget)
+    m_step = _module_compiled_step(jtorch, dev)
+    for _ in range(3):  # NOTE: eager warm-up, trace, first replay
+        m_step(jx, jy)
+    res_mod = compare({
+        "module": lambda: m_step(jx, jy)._a.block_until_ready(),
+        "eager": lambda: e_step(jx, jy)._a.block_until_ready(),
+        "torch": lambda: (t_step(px, py), sync()),
+    }, budget)
     note = f"first compiled call (trace+compile) {first_s:.2f} s (bar <= {first_bar:g} s: " \
            f"{'PASS' if first_s <= first_bar else 'FAIL'})"
     base = {"size": f"784-256-256-10 b64 {dev}", "jax_us": res["jax"], "torch_us": res["torch"]}
@@ -190,6 +214,11 @@ def run(quick=False):
              ratios={"jax": res_loop.ratio("compiled", "jax"),
                      "torch": res_loop.ratio("compiled", "torch")},
              note="per step, steps back to back; the rows above time isolated calls"),
+        dict(name="compiled module, eager backward+step (info)", size=base["size"], bar=None,
+             jtorch_us=res_mod["module"], jax_us=None, torch_us=res_mod["torch"],
+             ratios={"jax": None, "torch": res_mod.ratio("module", "torch")},
+             note=f"torch.compile(model) in an eager loop; vs eager jtorch "
+                  f"{res_mod.ratio('module', 'eager'):.2f}x"),
         dict(base, name="eager step vs torch eager", jtorch_us=res["eager"], bar=1.5,
              bar_vs="torch",
              ratios={"jax": res.ratio("eager", "jax"), "torch": res.ratio("eager", "torch")},

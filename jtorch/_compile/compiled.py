@@ -80,7 +80,9 @@ class CompiledFunction:
         self._cache = {}
         self._variants = {}  # cache key less its Python values -> programs traced for it
         self._warm = False
-        self._fast = None  # (argument key, jitted, spec, TensorState, Guard) of the last call
+        # NOTE: (argument key, jitted, spec, TensorState, Guard, state signature or None) of the
+        # last call
+        self._fast = None
         self._hps = E.Hypers()  # the last hyper-parameters, on the call's device
         self._key_out = None  # the RNG key the last call returned
         _ALL.add(self)
@@ -188,13 +190,22 @@ class CompiledFunction:
         fast = self._fast
         if fast is not None:
             pattern = _D.batch_pattern(leaves) if self.dynamic else None
-            taken = fast[3].take() if fast[0] == self._arg_key(leaves, treedef, pattern) else None
-            if taken is not None and fast[4].ok():
-                counters["cache_hits"] += 1
-                out = self._run(fast[1], fast[2], fast[3], leaves, taken)
-                fast[3].snapshot()
-                return out
-            self._fast = taken = None
+            if fast[0] == self._arg_key(leaves, treedef, pattern):
+                if fast[5] is None:  # NOTE: a donating program: the state must be as it left it
+                    taken = fast[3].take()
+                    if taken is not None and fast[4].ok():
+                        counters["cache_hits"] += 1
+                        out = self._run(fast[1], fast[2], fast[3], leaves, taken)
+                        fast[3].snapshot()
+                        return out
+                    taken = None
+                elif fast[4].ok() and fast[3].signature() == fast[5]:
+                    # NOTE: differentiable outputs (a compiled module in an eager training
+                    # loop): eager code changes the state's arrays and grads between calls;
+                    # the same shapes and flags replay the same program.
+                    counters["cache_hits"] += 1
+                    return self._run(fast[1], fast[2], fast[3], leaves)
+            self._fast = None
         c = S.collect(self.fn, args, kwargs)
         st = S.TensorState(c)
         entry = self._lookup(leaves, treedef, st, c)
@@ -205,13 +216,15 @@ class CompiledFunction:
         if "checked" not in out_spec:
             _check_no_leaks(self.fn, args, kwargs)
             out_spec["checked"] = True
-        if not out_spec.get("diff"):
-            # NOTE: the next call with the same argument key replays this program without
-            # walking the state again, while every container the walk read still holds the
-            # same objects and every state tensor the array this call left (TensorState.take)
-            pattern = _D.batch_pattern(leaves) if self.dynamic else None
-            self._fast = (self._arg_key(leaves, treedef, pattern), jitted, out_spec, st,
-                          S.Guard(c))
+        # NOTE: the next call with the same argument key replays this program without walking
+        # the state again, while every container the walk read still holds the same objects
+        # and every state tensor the array this call left (TensorState.take; for a program
+        # with differentiable outputs, which donates nothing: the same shapes and flags)
+        pattern = _D.batch_pattern(leaves) if self.dynamic else None
+        diff = out_spec.get("diff")
+        self._fast = (self._arg_key(leaves, treedef, pattern), jitted, out_spec, st, S.Guard(c),
+                      st.signature() if diff else None)
+        if not diff:
             st.snapshot()
         return out
 
