@@ -45,27 +45,15 @@ def _mlp_adam(torch, device="cpu"):
     return model, torch.optim.Adam(model.parameters(), lr=1e-3)
 
 
-def _torch_step(torch, device="cpu"):
+def _torch_step(torch, device="cpu", compile_model=False):
+    """The eager training step; with compile_model, the step as most torch.compile users write
+    it: the model compiled, the loss, backward and optimizer step eager."""
     model, opt = _mlp_adam(torch, device)
+    fwd = torch.compile(model) if compile_model else model
 
     def step(x, y):
         opt.zero_grad()
-        loss = torch.nn.functional.cross_entropy(model(x), y)
-        loss.backward()
-        opt.step()
-        return loss
-    return step
-
-
-def _module_compiled_step(torch, device="cpu"):
-    """The step as most torch.compile users write it: the model compiled, the loss, backward
-    and optimizer step eager."""
-    model, opt = _mlp_adam(torch, device)
-    cmodel = torch.compile(model)
-
-    def step(x, y):
-        opt.zero_grad()
-        loss = torch.nn.functional.cross_entropy(cmodel(x), y)
+        loss = torch.nn.functional.cross_entropy(fwd(x), y)
         loss.backward()
         opt.step()
         return loss
@@ -188,7 +176,7 @@ def run(quick=False):
         "torch": lambda: (_loop(lambda: t_step(px, py)), sync()),
     }
     res_loop = compare(loops, budget)
-    m_step = _module_compiled_step(jtorch, dev)
+    m_step = _torch_step(jtorch, dev, compile_model=True)
     for _ in range(3):  # NOTE: eager warm-up, trace, first replay
         m_step(jx, jy)
     res_mod = compare({

@@ -7,23 +7,10 @@ import pytest
 import torch
 
 import jtorch
-from jtorch._compile import state as S
 from _harness import assert_same
 
 jnn, F = jtorch.nn, jtorch.nn.functional
 
-
-@pytest.fixture
-def walks(monkeypatch):
-    """Counts state walks (S.collect calls made by a compiled call)."""
-    n = [0]
-    real = S.collect
-
-    def counting(*a, **k):
-        n[0] += 1
-        return real(*a, **k)
-    monkeypatch.setattr(S, "collect", counting)
-    return n
 
 
 def _mlp(lib):

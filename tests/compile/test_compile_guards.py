@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 import jtorch
-from jtorch._compile import state as S
 
 jnn, F = jtorch.nn, jtorch.nn.functional
 MODEL = None  # a global the compiled function reads
@@ -45,18 +44,6 @@ def _check(eager, comp, cstep, x, y, steps=3):
             assert a.shape == b.shape
             np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), atol=1e-5)
 
-
-@pytest.fixture
-def walks(monkeypatch):
-    """Counts state walks (S.collect calls made by a compiled call)."""
-    n = [0]
-    real = S.collect
-
-    def counting(*a, **k):
-        n[0] += 1
-        return real(*a, **k)
-    monkeypatch.setattr(S, "collect", counting)
-    return n
 
 
 def test_steady_state_skips_the_walk(walks):
