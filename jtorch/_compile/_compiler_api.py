@@ -23,10 +23,10 @@ __all__ = ["disable", "allow_in_graph", "substitute_in_graph", "assume_constant_
 
 
 def is_exporting():
-    """True while an export traces a model (jtorch: torch.onnx.export)."""
-    # NOTE: jtorch.export.export sets no flag yet, so it reads False there.
+    """True while an export traces a model (torch.export.export, torch.onnx.export)."""
     from ..onnx._export import is_in_onnx_export
-    return is_in_onnx_export()
+    from .export import EXPORTING
+    return EXPORTING[0] > 0 or is_in_onnx_export()
 
 
 def is_compiling():

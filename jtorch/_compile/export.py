@@ -22,6 +22,9 @@ __all__ = ["export_program", "inference_program", "Program", "save_program",
 PLATFORMS = ("cpu", "cuda", "tpu")
 _FORMAT = "jtorch.export/1"
 
+# NOTE: > 0 while torch.export.export traces a model (torch.compiler.is_exporting)
+EXPORTING = [0]
+
 
 def _state_names(fn, tensors):
     """torch's state_dict names for the state tensors of a module (others: `_tensor_<i>`)."""

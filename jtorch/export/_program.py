@@ -74,7 +74,11 @@ def export(mod, args, kwargs=None, *, dynamic_shapes=None, strict=False,
     args = tuple(args)
     fn = mod.__call__ if hasattr(mod, "_parameters") else mod
     dyn = _dynamic_batch(dynamic_shapes, len(args))
-    return ExportedProgram(X.Program(*X.export_program(fn, args, dynamic_batch=dyn)))
+    X.EXPORTING[0] += 1  # NOTE: torch.compiler.is_exporting() reads True while this traces
+    try:
+        return ExportedProgram(X.Program(*X.export_program(fn, args, dynamic_batch=dyn)))
+    finally:
+        X.EXPORTING[0] -= 1
 
 
 def save(ep, f, *, extra_files=None, opset_version=None, pickle_protocol=2):

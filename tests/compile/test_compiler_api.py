@@ -286,6 +286,24 @@ def test_flags_inside_compiled_function():
     assert_same(f(jtorch)(jtorch.zeros(1)), f(torch)(torch.zeros(1)))
 
 
+def test_flags_inside_torch_export():
+    def make(mod):
+        seen = []
+
+        class M(mod.nn.Module):
+            def forward(self, x):
+                c = mod.compiler
+                seen.append((c.is_exporting(), c.is_compiling(), c.is_dynamo_compiling(),
+                             mod._dynamo.is_compiling()))
+                return x * 2
+        return M(), seen
+    (tm, t_seen), (jm, j_seen) = make(torch), make(jtorch)
+    torch.export.export(tm, (torch.randn(2),))
+    jtorch.export.export(jm, (jtorch.randn(2),))
+    assert j_seen and set(j_seen) == set(t_seen)
+    assert not jc.is_exporting()
+
+
 def test_config_defaults_and_shared_settings():
     import importlib
     assert importlib.import_module("jtorch.compiler.config") is jc.config
