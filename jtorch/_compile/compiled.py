@@ -198,7 +198,7 @@ class CompiledFunction:
                         out = self._run(fast[1], fast[2], fast[3], leaves, taken)
                         fast[3].snapshot()
                         return out
-                    taken = None
+                    taken = None  # NOTE: drop the refs before a donating call counts them
                 elif fast[4].ok() and fast[3].signature() == fast[5]:
                     # NOTE: differentiable outputs (a compiled module in an eager training
                     # loop): eager code changes the state's arrays and grads between calls;

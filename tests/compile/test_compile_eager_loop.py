@@ -28,7 +28,7 @@ def _cnn(lib):
                          nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(8, 3))
 
 
-def _loop(model, fwd, opt, batches):
+def _loop(fwd, opt, batches):
     losses = []
     for x, y in batches:
         opt.zero_grad()
@@ -66,11 +66,11 @@ def test_compiled_module_in_an_eager_loop_equals_eager(make, shape, opt, walks):
     batches = _batches(shape)
     # NOTE: the same RNG stream for both runs (Dropout): reseed before each.
     jtorch.manual_seed(5)
-    le = _loop(m_e, m_e, o_e, batches)
+    le = _loop(m_e, o_e, batches)
     jtorch.manual_seed(5)
-    lc = _loop(m_c, cm, o_c, batches[:2])  # call 1 runs eagerly, call 2 traces
+    lc = _loop(cm, o_c, batches[:2])  # call 1 runs eagerly, call 2 traces
     traces, n0 = jtorch.compiler.counters["traces"], walks[0]
-    lc += _loop(m_c, cm, o_c, batches[2:])
+    lc += _loop(cm, o_c, batches[2:])
     np.testing.assert_allclose(lc, le, rtol=1e-5)
     _assert_same_state(m_e, m_c)  # parameters and BatchNorm running stats
     # calls 3-5 replay the program: no trace, no state walk
@@ -104,9 +104,9 @@ def test_fast_path_follows_changes_between_calls(walks):
         change(m_e)
         change(m_c)
         jtorch.manual_seed(3)
-        le = _loop(m_e, m_e, o_e, batches)
+        le = _loop(m_e, o_e, batches)
         jtorch.manual_seed(3)
-        lc = _loop(m_c, cm, o_c, batches)
+        lc = _loop(cm, o_c, batches)
         np.testing.assert_allclose(lc, le, rtol=1e-5)
         _assert_same_state(m_e, m_c)
     assert m_c[0].bias.grad is None
